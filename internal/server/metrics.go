@@ -1,0 +1,64 @@
+package server
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// metrics holds the process's Prometheus collectors in its own registry
+// (no global state).
+type metrics struct {
+	reg      *prometheus.Registry
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+	inFlight prometheus.Gauge
+}
+
+// SubscriberCounter reports how many realtime subscribers are connected;
+// realtime.Local implements it.
+type SubscriberCounter interface{ Subscribers() int }
+
+func newMetrics(subs SubscriberCounter) *metrics {
+	m := &metrics{
+		reg: prometheus.NewRegistry(),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "switchboard_http_requests_total",
+			Help: "HTTP requests served, by route pattern, method and status code.",
+		}, []string{"route", "method", "code"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "switchboard_http_request_duration_seconds",
+			Help:    "Time to serve HTTP requests, by route pattern and method (long-lived streams excluded).",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+		}, []string{"route", "method"}),
+		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "switchboard_http_requests_in_flight",
+			Help: "HTTP requests being served now, streams included.",
+		}),
+	}
+	m.reg.MustRegister(m.requests, m.duration, m.inFlight,
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if subs != nil {
+		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "switchboard_realtime_subscribers",
+			Help: "Realtime event subscribers (open SSE/WebSocket streams) in this process.",
+		}, func() float64 { return float64(subs.Subscribers()) }))
+	}
+	return m
+}
+
+func (m *metrics) observe(route, method string, code int, d time.Duration, stream bool) {
+	m.requests.WithLabelValues(route, method, strconv.Itoa(code)).Inc()
+	if !stream {
+		m.duration.WithLabelValues(route, method).Observe(d.Seconds())
+	}
+}
+
+func (m *metrics) handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+}
