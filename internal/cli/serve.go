@@ -1,0 +1,101 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strings"
+	"time"
+
+	"switchboard/internal/config"
+	"switchboard/internal/demo"
+	"switchboard/internal/desk"
+	"switchboard/internal/server"
+)
+
+func runServe(ctx context.Context, sio IO, args []string) error {
+	fs := newFlagSet("serve", sio.Stderr)
+	cfg := config.FromEnv(sio.Getenv)
+	cfg.ServeFlags(fs)
+	withDemo := fs.Bool("demo", false, "load sample data (if the database has no tickets yet) and print a login")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := cfg.Finalize(); err != nil {
+		return usageError{"configuration: " + strings.ReplaceAll(err.Error(), "\n", "; ")}
+	}
+	log := newLogger(cfg, sio.Stderr)
+	start := time.Now()
+
+	st, err := openStore(ctx, cfg, true)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := st.Close(); err != nil {
+			log.Error("closing database", "err", err)
+		}
+	}()
+	svc := server.NewServices(st, nil, nil)
+	log.Info("database ready", "engine", st.Engine(), "database", cfg.DatabaseLabel(), "took", time.Since(start).Round(time.Millisecond))
+
+	var login *demo.Login
+	if *withDemo {
+		if login, err = loadDemo(ctx, sio, svc); err != nil {
+			return err
+		}
+	}
+	if cfg.SMTPAddr != "" {
+		log.Warn("inbound SMTP is not available in this version yet; the listener is not started", "smtp_addr", cfg.SMTPAddr)
+	}
+
+	srv, err := server.Build(svc, cfg.BaseURL, log)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
+	}
+	url := cfg.BaseURL
+	if _, port, _ := net.SplitHostPort(cfg.HTTPAddr); port == "0" && sio.Getenv(config.EnvBaseURL) == "" {
+		url = config.BaseURLFor(ln.Addr().String()) // an ephemeral port: say which one
+	}
+	log.Info("listening", "addr", ln.Addr().String(), "base_url", url, "startup", time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(sio.Stdout, "Switchboard is running at %s\n", url)
+	if login != nil {
+		fmt.Fprintf(sio.Stdout, "Sign in with email %s and password %s\n", login.Email, login.Password)
+	}
+	if err := srv.Serve(ctx, ln); err != nil {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// loadDemo loads the sample data unless the database already has tickets,
+// and returns the demo login when the demo admin exists.
+func loadDemo(ctx context.Context, sio IO, svc *server.Services) (*demo.Login, error) {
+	page, err := svc.Tickets.List(ctx, desk.System, desk.TicketFilter{Limit: 1})
+	if err != nil {
+		return nil, fmt.Errorf("demo: check for existing tickets: %w", err)
+	}
+	if len(page.Items) == 0 {
+		t0 := time.Now()
+		res, err := demo.Load(ctx, svc.Store, time.Now().UTC())
+		if err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(sio.Stdout, "Loaded demo data: %d agents, %d teams, %d contacts, %d tickets, %d messages in %s.\n",
+			res.Agents, res.Teams, res.Contacts, res.Tickets, res.Messages, time.Since(t0).Round(time.Millisecond))
+	} else {
+		fmt.Fprintln(sio.Stdout, "The database already has tickets; demo data not loaded.")
+	}
+	if _, err := svc.Team.AgentByEmail(ctx, desk.System, demo.AdminEmail); err != nil {
+		if desk.IsNotFound(err) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	return &demo.Login{Email: demo.AdminEmail, Password: demo.Password}, nil
+}

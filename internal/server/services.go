@@ -1,0 +1,68 @@
+package server
+
+import (
+	"fmt"
+	"log/slog"
+
+	"switchboard/internal/api"
+	"switchboard/internal/auth"
+	"switchboard/internal/contact"
+	"switchboard/internal/desk"
+	"switchboard/internal/realtime"
+	"switchboard/internal/store"
+	"switchboard/internal/team"
+	"switchboard/internal/ticket"
+	"switchboard/internal/web"
+)
+
+// Services are the application services of one process, built over one
+// store, one broker and one clock.
+type Services struct {
+	Store    *store.Store
+	Broker   *realtime.Local
+	Clock    desk.Clock
+	Tickets  *ticket.Service
+	Contacts *contact.Service
+	Team     *team.Service
+	Auth     *auth.Service
+}
+
+// NewServices builds every service over st. A nil broker gets an
+// in-process one; a nil clock is the system clock.
+func NewServices(st *store.Store, br *realtime.Local, clk desk.Clock) *Services {
+	if br == nil {
+		br = realtime.NewLocal(0)
+	}
+	if clk == nil {
+		clk = desk.SystemClock{}
+	}
+	return &Services{
+		Store:    st,
+		Broker:   br,
+		Clock:    clk,
+		Tickets:  ticket.New(st, br, clk),
+		Contacts: contact.New(st, clk),
+		Team:     team.New(st, clk),
+		Auth:     auth.New(st, clk, auth.Options{}),
+	}
+}
+
+// Build returns the whole Server over svc: the REST API, the agent app and
+// the operational endpoints.
+func Build(svc *Services, baseURL string, logger *slog.Logger) (*Server, error) {
+	apiH := api.New(api.Config{
+		Tickets: svc.Tickets, Contacts: svc.Contacts, Team: svc.Team, Auth: svc.Auth,
+		Broker: svc.Broker, Logger: logger, BaseURL: baseURL,
+	})
+	webH, err := web.New(web.Config{
+		Tickets: svc.Tickets, Contacts: svc.Contacts, Team: svc.Team, Auth: svc.Auth,
+		Broker: svc.Broker, Clock: svc.Clock, Logger: logger, BaseURL: baseURL,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("server: build web app: %w", err)
+	}
+	return New(Options{
+		Logger: logger, DB: svc.Store, Subscribers: svc.Broker,
+		API: apiH, Web: webH,
+	}), nil
+}
