@@ -50,10 +50,10 @@ type command struct {
 
 func commands() []command {
 	return []command{
-		{"serve", "serve [--demo] [flags]             run Switchboard; --demo loads sample data and prints a login", runServe},
-		{"migrate", "migrate [flags]                    apply database migrations and exit", runMigrate},
-		{"user add", "user add --email E --name N --role admin|agent [--password-stdin]", runUserAdd},
-		{"token create", "token create --email E [--name LABEL]   print a new API token (only the token)", runTokenCreate},
+		{"serve", "serve [--demo] [flags]\n      run everything; --demo loads sample data and prints a login", runServe},
+		{"migrate", "migrate [flags]\n      apply database migrations and exit", runMigrate},
+		{"user add", "user add --email E --name N --role admin|agent [--password-stdin]\n      add an agent; without --password-stdin a password is generated and printed once", runUserAdd},
+		{"token create", "token create --email E [--name LABEL]\n      print a new API token for that agent (only the token) on stdout", runTokenCreate},
 	}
 }
 
@@ -118,7 +118,7 @@ func usage(w io.Writer) {
 	for _, c := range commands() {
 		fmt.Fprintln(w, "  switchboard "+c.summary)
 	}
-	fmt.Fprintln(w, "  switchboard help                   show this help")
+	fmt.Fprintln(w, "  switchboard help\n      show this help")
 	fmt.Fprintln(w, "\nConfiguration comes from environment variables, each also a flag of serve:")
 	for _, v := range [][2]string{
 		{config.EnvDataDir, "data directory: SQLite file, attachments (default ./data)"},
