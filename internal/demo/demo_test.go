@@ -1,0 +1,124 @@
+package demo
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"switchboard/internal/desk"
+	"switchboard/internal/realtime"
+	"switchboard/internal/store"
+	"switchboard/internal/store/storetest"
+	"switchboard/internal/team"
+	"switchboard/internal/ticket"
+)
+
+var now = time.Date(2026, 11, 20, 15, 4, 5, 0, time.UTC)
+
+func TestLoad(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		start := time.Now()
+		res, err := Load(ctx, st, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("%s: %+v in %s", st.Engine(), res, time.Since(start).Round(time.Millisecond))
+		if res.Agents != 6 || res.Teams != 3 || res.Companies < 10 || res.Contacts < 40 {
+			t.Errorf("people: %+v", res)
+		}
+		if res.Tickets < 250 || res.Messages < 2*res.Tickets || res.Merged == 0 {
+			t.Errorf("tickets: %+v", res)
+		}
+
+		svc := ticket.New(st, realtime.NewLocal(0), desk.NewFixedClock(now))
+		var all []desk.Ticket
+		cursor := ""
+		for {
+			page, err := svc.List(ctx, desk.System, desk.TicketFilter{Limit: 100, Cursor: cursor})
+			if err != nil {
+				t.Fatal(err)
+			}
+			all = append(all, page.Items...)
+			if cursor = page.NextCursor; cursor == "" {
+				break
+			}
+		}
+		if len(all) != res.Tickets {
+			t.Errorf("listed %d tickets, loaded %d", len(all), res.Tickets)
+		}
+		statuses, channels := map[desk.Status]int{}, map[desk.Channel]int{}
+		assigned, oldest := 0, now
+		for _, tk := range all {
+			statuses[tk.Status]++
+			channels[tk.Channel]++
+			if tk.Assignee != nil {
+				assigned++
+			}
+			if tk.CreatedAt.Before(oldest) {
+				oldest = tk.CreatedAt
+			}
+			if tk.CreatedAt.After(now) || tk.UpdatedAt.After(now) {
+				t.Errorf("ticket %d is in the future: %v", tk.ID, tk.UpdatedAt)
+			}
+		}
+		for _, s := range desk.Statuses {
+			if statuses[s] == 0 {
+				t.Errorf("no %s tickets: %v", s, statuses)
+			}
+		}
+		for _, c := range desk.Channels {
+			if channels[c] == 0 {
+				t.Errorf("no %s tickets: %v", c, channels)
+			}
+		}
+		if assigned < len(all)/2 {
+			t.Errorf("only %d of %d tickets assigned", assigned, len(all))
+		}
+		if now.Sub(oldest) < 20*24*time.Hour {
+			t.Errorf("history starts only at %v", oldest)
+		}
+
+		// Customers write in their languages.
+		for _, q := range []string{"prijaviti", "prisijungti", "Ευχαριστώ", "Pozdravljeni"} {
+			page, err := svc.List(ctx, desk.System, desk.TicketFilter{Query: q, Limit: 5})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(page.Items) == 0 {
+				t.Errorf("no ticket found for %q", q)
+			}
+		}
+
+		// The demo login works for the admin.
+		ag, err := team.New(st, desk.SystemClock{}).AgentByEmail(ctx, desk.System, AdminEmail)
+		if err != nil || ag.Role != desk.RoleAdmin {
+			t.Errorf("admin: %+v, %v", ag, err)
+		}
+	})
+}
+
+func TestDeterministic(t *testing.T) {
+	ctx := context.Background()
+	var subjects [2][]string
+	var results [2]Result
+	for i := range 2 {
+		st := storetest.NewSQLite(t)
+		res, err := LoadWith(ctx, st, now, Options{Tickets: 60})
+		if err != nil {
+			t.Fatal(err)
+		}
+		results[i] = res
+		page, err := ticket.New(st, realtime.NewLocal(0), desk.SystemClock{}).List(ctx, desk.System, desk.TicketFilter{Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tk := range page.Items {
+			subjects[i] = append(subjects[i], string(tk.Status)+" "+tk.Subject+" "+tk.UpdatedAt.String())
+		}
+	}
+	if results[0] != results[1] || !slices.Equal(subjects[0], subjects[1]) {
+		t.Errorf("two loads differ:\n%+v\n%+v", results[0], results[1])
+	}
+}
