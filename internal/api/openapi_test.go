@@ -18,9 +18,9 @@ type openAPIDocument struct {
 	Paths      map[string]map[string]json.RawMessage `json:"paths"`
 	Components struct {
 		SecuritySchemes map[string]struct{ Type, Scheme string } `json:"securitySchemes"`
-		Schemas         map[string]json.RawMessage                `json:"schemas"`
-		Responses       map[string]json.RawMessage                `json:"responses"`
-		Parameters      map[string]json.RawMessage                `json:"parameters"`
+		Schemas         map[string]json.RawMessage               `json:"schemas"`
+		Responses       map[string]json.RawMessage               `json:"responses"`
+		Parameters      map[string]json.RawMessage               `json:"parameters"`
 	} `json:"components"`
 }
 
