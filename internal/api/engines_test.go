@@ -17,6 +17,12 @@ func eachEngine(t *testing.T, fn func(t *testing.T, st *store.Store)) {
 	t.Fatal("storetest helper not merged yet")
 }
 
+// eachEngineB runs fn as a sub-benchmark against each engine.
+func eachEngineB(b *testing.B, fn func(b *testing.B, st *store.Store)) {
+	b.Helper()
+	b.Fatal("storetest helper not merged yet")
+}
+
 func newRequest(method, path, body string) *http.Request {
 	var rd io.Reader
 	if body != "" {

@@ -36,7 +36,7 @@ const (
 // testEnv is a real API over a real store, with one token per role and
 // a scratch map of values (ids) that request templates refer to as {{name}}.
 type testEnv struct {
-	t      *testing.T
+	t      testing.TB
 	h      http.Handler
 	cfg    Config
 	tokens map[string]string
@@ -46,7 +46,7 @@ type testEnv struct {
 // newTestEnv builds the services over st, an admin, an agent, a team, and a
 // token for each role: revoked (its token deleted) and inactive (its agent
 // deactivated after the token was made) included.
-func newTestEnv(t *testing.T, st *store.Store) *testEnv {
+func newTestEnv(t testing.TB, st *store.Store) *testEnv {
 	t.Helper()
 	ctx := context.Background()
 	clk := desk.SystemClock{}
