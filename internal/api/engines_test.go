@@ -8,19 +8,22 @@ import (
 	"testing"
 
 	"switchboard/internal/store"
+	"switchboard/internal/store/storetest"
 )
 
 // eachEngine runs fn as a subtest against a fresh SQLite store and a fresh
-// PostgreSQL store.
+// PostgreSQL store. PostgreSQL being unreachable fails the test.
 func eachEngine(t *testing.T, fn func(t *testing.T, st *store.Store)) {
 	t.Helper()
-	t.Fatal("storetest helper not merged yet")
+	storetest.ForEach(t, fn)
 }
 
 // eachEngineB runs fn as a sub-benchmark against each engine.
 func eachEngineB(b *testing.B, fn func(b *testing.B, st *store.Store)) {
 	b.Helper()
-	b.Fatal("storetest helper not merged yet")
+	for _, e := range storetest.Engines(b) {
+		b.Run(e.Name, func(b *testing.B) { fn(b, e.Open(b)) })
+	}
 }
 
 func newRequest(method, path, body string) *http.Request {
