@@ -15,6 +15,7 @@ import (
 
 	"switchboard/internal/desk"
 	"switchboard/internal/store"
+	"switchboard/internal/store/storetest"
 )
 
 // benchClients is how many concurrent HTTP clients the benchmarks use.
@@ -43,36 +44,40 @@ func parallelClients(b *testing.B) {
 
 // BenchmarkCreateTicket creates tickets over real HTTP with 4 clients.
 func BenchmarkCreateTicket(b *testing.B) {
-	eachEngineB(b, func(b *testing.B, st *store.Store) {
-		url, token, _ := benchServer(b, st)
+	for _, eng := range storetest.Engines(b) {
+		url, token, _ := benchServer(b, eng.Open(b))
 		client := benchClient()
 		var seq atomic.Int64
-		parallelClients(b)
-		b.ReportAllocs()
-		b.ResetTimer()
-		b.RunParallel(func(pb *testing.PB) {
-			for pb.Next() {
-				i := seq.Add(1)
-				body := fmt.Sprintf(`{"subject":"Bench %d","body":"My parcel has not arrived, order %d.","requester":{"email":"bench-%d@example.com","name":"Bench %d"},"tags":["bench"],"priority":"normal"}`,
-					i, i, i%500, i%500)
-				req, _ := http.NewRequest("POST", url+"/api/v1/tickets", strings.NewReader(body))
-				req.Header.Set("Content-Type", "application/json")
-				req.Header.Set("Authorization", "Bearer "+token)
-				resp, err := client.Do(req)
-				if err != nil {
-					b.Error(err)
-					return
-				}
-				_, _ = io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode != http.StatusCreated {
-					b.Errorf("status %d", resp.StatusCode)
-					return
-				}
+		b.Run(eng.Name, func(b *testing.B) { benchCreate(b, url, token, client, &seq) })
+	}
+}
+
+func benchCreate(b *testing.B, url, token string, client *http.Client, seq *atomic.Int64) {
+	parallelClients(b)
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			i := seq.Add(1)
+			body := fmt.Sprintf(`{"subject":"Bench %d","body":"My parcel has not arrived, order %d.","requester":{"email":"bench-%d@example.com","name":"Bench %d"},"tags":["bench"],"priority":"normal"}`,
+				i, i, i%500, i%500)
+			req, _ := http.NewRequest("POST", url+"/api/v1/tickets", strings.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Authorization", "Bearer "+token)
+			resp, err := client.Do(req)
+			if err != nil {
+				b.Error(err)
+				return
 			}
-		})
-		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "creates/s")
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusCreated {
+				b.Errorf("status %d", resp.StatusCode)
+				return
+			}
+		}
 	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "creates/s")
 }
 
 // benchTickets is how many tickets BenchmarkListFiltered seeds
@@ -87,8 +92,8 @@ func benchTickets() int {
 // BenchmarkListFiltered lists a filtered inbox view (new and open,
 // unassigned, one team) over real HTTP with 4 clients.
 func BenchmarkListFiltered(b *testing.B) {
-	eachEngineB(b, func(b *testing.B, st *store.Store) {
-		url, token, e := benchServer(b, st)
+	for _, eng := range storetest.Engines(b) {
+		url, token, e := benchServer(b, eng.Open(b))
 		ctx := context.Background()
 		teamID, _ := strconv.ParseInt(e.vars["team"], 10, 64)
 		statuses := []desk.Status{desk.StatusNew, desk.StatusOpen, desk.StatusPending, desk.StatusResolved}
@@ -113,27 +118,31 @@ func BenchmarkListFiltered(b *testing.B) {
 			}
 		}
 		path := url + "/api/v1/tickets?status=new,open&assignee=none&team=" + e.vars["team"] + "&limit=25"
-		client := benchClient()
-		parallelClients(b)
-		b.ReportAllocs()
-		b.ResetTimer()
-		b.RunParallel(func(pb *testing.PB) {
-			for pb.Next() {
-				req, _ := http.NewRequest("GET", path, nil)
-				req.Header.Set("Authorization", "Bearer "+token)
-				resp, err := client.Do(req)
-				if err != nil {
-					b.Error(err)
-					return
-				}
-				_, _ = io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode != http.StatusOK {
-					b.Errorf("status %d", resp.StatusCode)
-					return
-				}
+		b.Run(eng.Name, func(b *testing.B) { benchList(b, path, token) })
+	}
+}
+
+func benchList(b *testing.B, path, token string) {
+	client := benchClient()
+	parallelClients(b)
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			req, _ := http.NewRequest("GET", path, nil)
+			req.Header.Set("Authorization", "Bearer "+token)
+			resp, err := client.Do(req)
+			if err != nil {
+				b.Error(err)
+				return
 			}
-		})
-		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "lists/s")
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				b.Errorf("status %d", resp.StatusCode)
+				return
+			}
+		}
 	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "lists/s")
 }

@@ -18,14 +18,6 @@ func eachEngine(t *testing.T, fn func(t *testing.T, st *store.Store)) {
 	storetest.ForEach(t, fn)
 }
 
-// eachEngineB runs fn as a sub-benchmark against each engine.
-func eachEngineB(b *testing.B, fn func(b *testing.B, st *store.Store)) {
-	b.Helper()
-	for _, e := range storetest.Engines(b) {
-		b.Run(e.Name, func(b *testing.B) { fn(b, e.Open(b)) })
-	}
-}
-
 func newRequest(method, path, body string) *http.Request {
 	var rd io.Reader
 	if body != "" {
