@@ -41,6 +41,8 @@ type testEnv struct {
 	cfg    Config
 	tokens map[string]string
 	vars   map[string]string
+	// schemas, loaded on first use, checks every answer against openapi.json.
+	schemas *docSchemas
 }
 
 // newTestEnv builds the services over st, an admin, an agent, a team, and a
@@ -152,6 +154,7 @@ func (e *testEnv) do(method, path, role, body, contentType string) response {
 		if err := dec.Decode(&res.JSON); err != nil {
 			e.t.Errorf("%s %s: response is not JSON: %v\n%s", method, path, err, res.Body)
 		}
+		e.checkAgainstDoc(method+" "+path+" as "+role, req, res)
 	}
 	return res
 }
