@@ -225,16 +225,29 @@ func (e *testEnv) checkJSON(name string, res response, want map[string]any) {
 			continue
 		}
 		gj, _ := json.Marshal(got)
-		var wj []byte
-		if s, isStr := w.(string); isStr {
-			wj, _ = json.Marshal(e.expand(s))
-		} else {
-			wj, _ = json.Marshal(w)
-		}
-		if string(gj) != string(wj) {
+		wj := e.expandJSON(w)
+		if string(gj) != wj {
 			e.t.Errorf("%s: %s = %s, want %s", name, path, gj, wj)
 		}
 	}
+}
+
+var quotedPlaceholder = regexp.MustCompile(`"\{\{(\w+)\}\}"`)
+
+// expandJSON marshals w and expands its placeholders: a whole string
+// "{{name}}" becomes the bare number when the value is numeric, so ids
+// compare as numbers.
+func (e *testEnv) expandJSON(w any) string {
+	b, _ := json.Marshal(w)
+	s := quotedPlaceholder.ReplaceAllStringFunc(string(b), func(m string) string {
+		v := e.expand(m[1 : len(m)-1])
+		if _, err := strconv.ParseInt(v, 10, 64); err == nil {
+			return v
+		}
+		q, _ := json.Marshal(v)
+		return string(q)
+	})
+	return e.expand(s)
 }
 
 // checkProblem verifies res is an RFC 9457 problem with the status.

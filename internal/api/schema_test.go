@@ -178,3 +178,32 @@ func (e *testEnv) checkAgainstDoc(name string, req *http.Request, res response) 
 		e.t.Errorf("%s: answer does not match openapi.json: %s", name, msg)
 	}
 }
+
+// TestSchemaValidator makes sure the checker used on every answer really
+// rejects what the document does not allow.
+func TestSchemaValidator(t *testing.T) {
+	d := loadDocSchemas(t)
+	ticket := map[string]any{"$ref": "#/components/schemas/Ticket"}
+	var v any
+	_ = json.Unmarshal([]byte(`{"id":1,"number":2,"subject":"s","status":"new","priority":"normal","channel":"api",
+		"requester":{"id":1,"email":"a@b.c","name":""},"assignee":null,"team":null,"tags":[],
+		"created_at":"2026-01-01T00:00:00Z","updated_at":"2026-01-01T00:00:00Z","first_response_at":null,"resolved_at":null}`), &v)
+	if errs := d.validate(ticket, v, "t"); len(errs) != 0 {
+		t.Fatalf("valid ticket rejected: %v", errs)
+	}
+	bad := []string{
+		`{"id":1}`,
+		`{"id":"1","number":2,"subject":"s","status":"new","priority":"normal","channel":"api","requester":{"id":1,"email":"","name":""},"assignee":null,"team":null,"tags":[],"created_at":"","updated_at":"","first_response_at":null,"resolved_at":null}`,
+		`{"id":1,"number":2,"subject":"s","status":"done","priority":"normal","channel":"api","requester":{"id":1,"email":"","name":""},"assignee":null,"team":null,"tags":[],"created_at":"","updated_at":"","first_response_at":null,"resolved_at":null}`,
+		`{"id":1,"number":2,"subject":"s","status":"new","priority":"normal","channel":"api","requester":{"id":1,"email":"","name":""},"assignee":null,"team":null,"tags":null,"created_at":"","updated_at":"","first_response_at":null,"resolved_at":null}`,
+		`{"id":1,"number":2,"subject":"s","status":"new","priority":"normal","channel":"api","requester":{"id":1,"email":"","name":""},"assignee":{"id":1},"team":null,"tags":[],"created_at":"","updated_at":"","first_response_at":null,"resolved_at":null}`,
+		`{"id":1,"number":2,"subject":"s","status":"new","priority":"normal","channel":"api","requester":{"id":1,"email":"","name":""},"assignee":null,"team":null,"tags":[],"created_at":"","updated_at":"","first_response_at":null,"resolved_at":null,"secret":1}`,
+	}
+	for _, b := range bad {
+		var v any
+		_ = json.Unmarshal([]byte(b), &v)
+		if errs := d.validate(ticket, v, "t"); len(errs) == 0 {
+			t.Errorf("invalid ticket accepted: %s", b)
+		}
+	}
+}
