@@ -95,7 +95,7 @@ func testAttachments(t *testing.T, st *store.Store) {
 	data := []byte("same content")
 	var m desk.Message
 	must(t, st.Write(ctx, func(tx *store.Tx) error {
-		m = desk.Message{TicketID: tk.ID, Kind: desk.KindNote, Direction: desk.Outbound, Channel: desk.ChannelEmail, Author: &desk.AgentRef{ID: s.agent}, Text: "n", CreatedAt: t0}
+		m = desk.Message{TicketID: tk.ID, Kind: desk.KindNote, Direction: desk.Outbound, Channel: desk.ChannelEmail, Author: &desk.AgentRef{ID: s.agent}, Text: "n", CreatedAt: t0()}
 		return tx.InsertMessage(ctx, &m, []desk.NewAttachment{{Filename: "a.txt", ContentType: "text/plain", Data: data}, {Filename: "b.txt", Data: data}})
 	}))
 	if len(m.Attachments) != 2 || m.Attachments[0].SHA256 != m.Attachments[1].SHA256 || len(m.Attachments[0].SHA256) != 64 {
@@ -117,7 +117,7 @@ func testAttachments(t *testing.T, st *store.Store) {
 		t.Fatalf("messages = %+v", msgs)
 	}
 	err = st.Write(ctx, func(tx *store.Tx) error {
-		m := desk.Message{TicketID: tk.ID, Kind: desk.KindNote, Direction: desk.Outbound, Channel: desk.ChannelEmail, Text: "big", CreatedAt: t0}
+		m := desk.Message{TicketID: tk.ID, Kind: desk.KindNote, Direction: desk.Outbound, Channel: desk.ChannelEmail, Text: "big", CreatedAt: t0()}
 		return tx.InsertMessage(ctx, &m, []desk.NewAttachment{{Filename: "big.bin", Data: make([]byte, store.MaxAttachmentSize+1)}})
 	})
 	wantCode(t, err, desk.EInvalid)
@@ -129,7 +129,7 @@ func testEvents(t *testing.T, st *store.Store) {
 	tk := insertTicket(t, st, desk.Ticket{Subject: "ev", Requester: desk.ContactRef{ID: s.contact}}, "x")
 	must(t, st.Write(ctx, func(tx *store.Tx) error {
 		for i, a := range []string{"created", "status", "assignee"} {
-			e := desk.Event{TicketID: tk.ID, Actor: "Agent", AgentID: &s.agent, Action: a, Field: a, Old: "o", New: fmt.Sprint(i), At: t0.Add(time.Duration(i) * time.Second)}
+			e := desk.Event{TicketID: tk.ID, Actor: "Agent", AgentID: &s.agent, Action: a, Field: a, Old: "o", New: fmt.Sprint(i), At: t0().Add(time.Duration(i) * time.Second)}
 			if a == "created" {
 				e.AgentID = nil
 			}
@@ -141,7 +141,7 @@ func testEvents(t *testing.T, st *store.Store) {
 	}))
 	evs, err := st.Read().Events(ctx, tk.ID)
 	must(t, err)
-	if len(evs) != 3 || evs[0].Action != "created" || evs[0].AgentID != nil || *evs[2].AgentID != s.agent || evs[2].New != "2" || !evs[1].At.Equal(t0.Add(time.Second)) {
+	if len(evs) != 3 || evs[0].Action != "created" || evs[0].AgentID != nil || *evs[2].AgentID != s.agent || evs[2].New != "2" || !evs[1].At.Equal(t0().Add(time.Second)) {
 		t.Fatalf("events = %+v", evs)
 	}
 }
@@ -151,19 +151,19 @@ func testConflicts(t *testing.T, st *store.Store) {
 	s := seedBasics(t, st)
 	cases := map[string]func(tx *store.Tx) error{
 		"agent email": func(tx *store.Tx) error {
-			_, err := tx.InsertAgent(ctx, desk.Agent{Email: "AGENT@example.com", Name: "x", Role: desk.RoleAgent, CreatedAt: t0}, "")
+			_, err := tx.InsertAgent(ctx, desk.Agent{Email: "AGENT@example.com", Name: "x", Role: desk.RoleAgent, CreatedAt: t0()}, "")
 			return err
 		},
-		"team name": func(tx *store.Tx) error { _, err := tx.InsertTeam(ctx, "support", t0); return err },
+		"team name": func(tx *store.Tx) error { _, err := tx.InsertTeam(ctx, "support", t0()); return err },
 		"contact email": func(tx *store.Tx) error {
-			_, err := tx.InsertContact(ctx, desk.Contact{Name: "dup", Emails: []string{"cust@EXAMPLE.com"}, CreatedAt: t0})
+			_, err := tx.InsertContact(ctx, desk.Contact{Name: "dup", Emails: []string{"cust@EXAMPLE.com"}, CreatedAt: t0()})
 			return err
 		},
 		"company": func(tx *store.Tx) error {
-			if _, err := tx.InsertCompany(ctx, "Acme", "", t0); err != nil {
+			if _, err := tx.InsertCompany(ctx, "Acme", "", t0()); err != nil {
 				return err
 			}
-			_, err := tx.InsertCompany(ctx, "ACME", "", t0)
+			_, err := tx.InsertCompany(ctx, "ACME", "", t0())
 			return err
 		},
 	}
@@ -177,7 +177,7 @@ func testForeignKey(t *testing.T, st *store.Store) {
 	ctx := context.Background()
 	s := seedBasics(t, st)
 	tk := desk.Ticket{Subject: "fk", Status: desk.StatusNew, Priority: desk.PriorityNormal, Channel: desk.ChannelEmail,
-		Requester: desk.ContactRef{ID: s.contact}, Assignee: &desk.AgentRef{ID: 4242}, CreatedAt: t0, UpdatedAt: t0, LastActivityAt: t0}
+		Requester: desk.ContactRef{ID: s.contact}, Assignee: &desk.AgentRef{ID: 4242}, CreatedAt: t0(), UpdatedAt: t0(), LastActivityAt: t0()}
 	err := st.Write(ctx, func(tx *store.Tx) error { return tx.InsertTicket(ctx, &tk, "") })
 	wantCode(t, err, desk.EInvalid)
 }
@@ -186,7 +186,7 @@ func testRollback(t *testing.T, st *store.Store) {
 	ctx := context.Background()
 	boom := errors.New("boom")
 	err := st.Write(ctx, func(tx *store.Tx) error {
-		if _, err := tx.InsertTeam(ctx, "Ghost", t0); err != nil {
+		if _, err := tx.InsertTeam(ctx, "Ghost", t0()); err != nil {
 			return err
 		}
 		return boom
@@ -212,9 +212,9 @@ func testConcurrentWriters(t *testing.T, st *store.Store) {
 			defer wg.Done()
 			for i := range 10 {
 				tk := desk.Ticket{Subject: fmt.Sprintf("w%d-%d", w, i), Status: desk.StatusNew, Priority: desk.PriorityNormal, Channel: desk.ChannelAPI,
-					Requester: desk.ContactRef{ID: s.contact}, CreatedAt: t0, UpdatedAt: t0, LastActivityAt: t0}
+					Requester: desk.ContactRef{ID: s.contact}, CreatedAt: t0(), UpdatedAt: t0(), LastActivityAt: t0()}
 				err := st.Write(ctx, func(tx *store.Tx) error {
-					if _, _, err := tx.FindOrCreateContact(ctx, fmt.Sprintf("same%d@example.com", i), "Same", t0); err != nil {
+					if _, _, err := tx.FindOrCreateContact(ctx, fmt.Sprintf("same%d@example.com", i), "Same", t0()); err != nil {
 						return err
 					}
 					return tx.InsertTicket(ctx, &tk, "")
@@ -252,10 +252,10 @@ func testFindOrCreate(t *testing.T, st *store.Store) {
 	var createdA, createdB bool
 	must(t, st.Write(ctx, func(tx *store.Tx) error {
 		var err error
-		if a, createdA, err = tx.FindOrCreateContact(ctx, " Mixed@Case.Example ", "Mixed", t0); err != nil {
+		if a, createdA, err = tx.FindOrCreateContact(ctx, " Mixed@Case.Example ", "Mixed", t0()); err != nil {
 			return err
 		}
-		b, createdB, err = tx.FindOrCreateContact(ctx, "mixed@case.example", "Other", t0)
+		b, createdB, err = tx.FindOrCreateContact(ctx, "mixed@case.example", "Other", t0())
 		return err
 	}))
 	if a != b || !createdA || createdB {
@@ -271,12 +271,12 @@ func testFindOrCreate(t *testing.T, st *store.Store) {
 func testSessionsTokens(t *testing.T, st *store.Store) {
 	ctx := context.Background()
 	s := seedBasics(t, st)
-	exp := t0.Add(time.Hour)
+	exp := t0().Add(time.Hour)
 	must(t, st.Write(ctx, func(tx *store.Tx) error {
-		if err := tx.InsertSession(ctx, store.SessionRecord{TokenHash: "h1", AgentID: s.agent, CSRF: "c", CreatedAt: t0, ExpiresAt: exp}); err != nil {
+		if err := tx.InsertSession(ctx, store.SessionRecord{TokenHash: "h1", AgentID: s.agent, CSRF: "c", CreatedAt: t0(), ExpiresAt: exp}); err != nil {
 			return err
 		}
-		return tx.InsertSession(ctx, store.SessionRecord{TokenHash: "h2", AgentID: s.agent, CSRF: "c", CreatedAt: t0, ExpiresAt: t0})
+		return tx.InsertSession(ctx, store.SessionRecord{TokenHash: "h2", AgentID: s.agent, CSRF: "c", CreatedAt: t0(), ExpiresAt: t0()})
 	}))
 	rec, ag, err := st.Read().SessionAgent(ctx, "h1")
 	must(t, err)
@@ -284,7 +284,7 @@ func testSessionsTokens(t *testing.T, st *store.Store) {
 		t.Fatalf("session = %+v %+v", rec, ag)
 	}
 	must(t, st.Write(ctx, func(tx *store.Tx) error {
-		n, err := tx.DeleteExpiredSessions(ctx, t0.Add(time.Minute))
+		n, err := tx.DeleteExpiredSessions(ctx, t0().Add(time.Minute))
 		if n != 1 {
 			t.Errorf("expired deleted = %d", n)
 		}
@@ -295,7 +295,7 @@ func testSessionsTokens(t *testing.T, st *store.Store) {
 	var id int64
 	must(t, st.Write(ctx, func(tx *store.Tx) error {
 		var err error
-		id, err = tx.InsertToken(ctx, desk.APIToken{AgentID: s.agent, Name: "ci", Prefix: "sb_abc", CreatedAt: t0}, "tokhash")
+		id, err = tx.InsertToken(ctx, desk.APIToken{AgentID: s.agent, Name: "ci", Prefix: "sb_abc", CreatedAt: t0()}, "tokhash")
 		return err
 	}))
 	tok, ag, err := st.Read().TokenAgent(ctx, "tokhash")
@@ -310,7 +310,7 @@ func testSessionsTokens(t *testing.T, st *store.Store) {
 		t.Fatalf("tokens = %+v", toks)
 	}
 	err = st.Write(ctx, func(tx *store.Tx) error {
-		_, err := tx.InsertToken(ctx, desk.APIToken{AgentID: s.agent, Name: "dup", CreatedAt: t0}, "tokhash")
+		_, err := tx.InsertToken(ctx, desk.APIToken{AgentID: s.agent, Name: "dup", CreatedAt: t0()}, "tokhash")
 		return err
 	})
 	wantCode(t, err, desk.EConflict)
@@ -324,7 +324,7 @@ func testBulkInsert(t *testing.T, st *store.Store) {
 	for i := range rows {
 		r := store.BulkTicket{Subject: fmt.Sprintf("Bulk %d", i), Body: fmt.Sprintf("Body number%d račun", i),
 			RequesterEmail: fmt.Sprintf("bulk%d@example.com", i%300), RequesterName: "Bulk", Status: statuses[i%5],
-			CreatedAt: t0.Add(time.Duration(i) * time.Second), Inbound: i%2 == 0, Tags: []string{fmt.Sprint("t", i%3)}}
+			CreatedAt: t0().Add(time.Duration(i) * time.Second), Inbound: i%2 == 0, Tags: []string{fmt.Sprint("t", i%3)}}
 		if i%4 == 0 {
 			r.AssigneeID = &s.agent
 		}

@@ -11,7 +11,8 @@ import (
 	"switchboard/internal/store"
 )
 
-var t0 = time.Date(2026, 1, 2, 3, 4, 5, 123456000, time.UTC)
+// t0 is the base time of the suite's fixtures (with microseconds, to check precision).
+func t0() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 123456000, time.UTC) }
 
 func must(t *testing.T, err error) {
 	t.Helper()
@@ -40,16 +41,16 @@ func seedBasics(t *testing.T, st *store.Store) seed {
 	var s seed
 	must(t, st.Write(ctx, func(tx *store.Tx) error {
 		var err error
-		if s.agent, err = tx.InsertAgent(ctx, desk.Agent{Email: "Agent@Example.com", Name: "Agent", Role: desk.RoleAgent, Active: true, CreatedAt: t0}, ""); err != nil {
+		if s.agent, err = tx.InsertAgent(ctx, desk.Agent{Email: "Agent@Example.com", Name: "Agent", Role: desk.RoleAgent, Active: true, CreatedAt: t0()}, ""); err != nil {
 			return err
 		}
-		if s.agent2, err = tx.InsertAgent(ctx, desk.Agent{Email: "two@example.com", Name: "Two", Role: desk.RoleAdmin, Active: true, CreatedAt: t0}, ""); err != nil {
+		if s.agent2, err = tx.InsertAgent(ctx, desk.Agent{Email: "two@example.com", Name: "Two", Role: desk.RoleAdmin, Active: true, CreatedAt: t0()}, ""); err != nil {
 			return err
 		}
-		if s.team, err = tx.InsertTeam(ctx, "Support", t0); err != nil {
+		if s.team, err = tx.InsertTeam(ctx, "Support", t0()); err != nil {
 			return err
 		}
-		s.contact, _, err = tx.FindOrCreateContact(ctx, "Cust@Example.com", "Cust", t0)
+		s.contact, _, err = tx.FindOrCreateContact(ctx, "Cust@Example.com", "Cust", t0())
 		return err
 	}))
 	return s
@@ -69,7 +70,7 @@ func insertTicket(t *testing.T, st *store.Store, tk desk.Ticket, body string) de
 		tk.Channel = desk.ChannelEmail
 	}
 	if tk.CreatedAt.IsZero() {
-		tk.CreatedAt = t0
+		tk.CreatedAt = t0()
 	}
 	tk.UpdatedAt, tk.LastActivityAt, tk.MessageCount = tk.CreatedAt, tk.CreatedAt, 1
 	must(t, st.Write(ctx, func(tx *store.Tx) error {
@@ -102,7 +103,7 @@ func testMigrateIdempotent(t *testing.T, st *store.Store) {
 func testTicketRoundTrip(t *testing.T, st *store.Store) {
 	ctx := context.Background()
 	s := seedBasics(t, st)
-	fr := t0.Add(time.Minute)
+	fr := t0().Add(time.Minute)
 	in := insertTicket(t, st, desk.Ticket{
 		Subject: "Ünïcode subject ✓", Status: desk.StatusOpen, Priority: desk.PriorityUrgent, Channel: desk.ChannelChat,
 		Requester: desk.ContactRef{ID: s.contact}, Assignee: &desk.AgentRef{ID: s.agent}, Team: &desk.TeamRef{ID: s.team},
@@ -117,7 +118,7 @@ func testTicketRoundTrip(t *testing.T, st *store.Store) {
 	if got.Requester.Email != "cust@example.com" || got.Requester.Name != "Cust" || got.Assignee.Name != "Agent" || got.Assignee.Email != "agent@example.com" || got.Team.Name != "Support" {
 		t.Fatalf("refs = %+v %+v %+v", got.Requester, got.Assignee, got.Team)
 	}
-	if !got.CreatedAt.Equal(t0) || got.CreatedAt.Location() != time.UTC || got.FirstResponseAt == nil || !got.FirstResponseAt.Equal(fr) || got.ResolvedAt != nil {
+	if !got.CreatedAt.Equal(t0()) || got.CreatedAt.Location() != time.UTC || got.FirstResponseAt == nil || !got.FirstResponseAt.Equal(fr) || got.ResolvedAt != nil {
 		t.Fatalf("times = %v %v %v", got.CreatedAt, got.FirstResponseAt, got.ResolvedAt)
 	}
 	if got.CustomFields["order"] != "A-1" || len(got.CustomFields) != 2 || !slices.Equal(got.Tags, []string{"a", "b"}) || got.Preview != "preview text" || got.MessageCount != 1 {
@@ -125,7 +126,7 @@ func testTicketRoundTrip(t *testing.T, st *store.Store) {
 	}
 	// Save clears nullable columns and changes fields.
 	got.Assignee, got.Team, got.FirstResponseAt = nil, nil, nil
-	res := t0.Add(time.Hour)
+	res := t0().Add(time.Hour)
 	got.ResolvedAt, got.Status, got.Subject = &res, desk.StatusResolved, "Changed"
 	must(t, st.Write(ctx, func(tx *store.Tx) error { return tx.SaveTicket(ctx, got, true) }))
 	again, err := st.Read().TicketByNumber(ctx, got.Number)
@@ -135,7 +136,7 @@ func testTicketRoundTrip(t *testing.T, st *store.Store) {
 	}
 	msgs, err := st.Read().Messages(ctx, got.ID)
 	must(t, err)
-	if len(msgs) != 1 || msgs[0].Text != "hello" || msgs[0].Contact.Email != "cust@example.com" || !msgs[0].CreatedAt.Equal(t0) {
+	if len(msgs) != 1 || msgs[0].Text != "hello" || msgs[0].Contact.Email != "cust@example.com" || !msgs[0].CreatedAt.Equal(t0()) {
 		t.Fatalf("messages = %+v", msgs)
 	}
 }
@@ -168,7 +169,9 @@ func testNotFound(t *testing.T, st *store.Store) {
 	wantCode(t, err, desk.ENotFound)
 	_, _, _, err = r.Attachment(ctx, 4242)
 	wantCode(t, err, desk.ENotFound)
-	err = st.Write(ctx, func(tx *store.Tx) error { return tx.SaveTicket(ctx, desk.Ticket{ID: 4242, Status: desk.StatusNew, Priority: desk.PriorityLow}, false) })
+	err = st.Write(ctx, func(tx *store.Tx) error {
+		return tx.SaveTicket(ctx, desk.Ticket{ID: 4242, Status: desk.StatusNew, Priority: desk.PriorityLow}, false)
+	})
 	wantCode(t, err, desk.ENotFound)
 	err = st.Write(ctx, func(tx *store.Tx) error { return tx.DeleteTeam(ctx, 4242) })
 	wantCode(t, err, desk.ENotFound)
@@ -205,7 +208,7 @@ func testKeyset(t *testing.T, st *store.Store) {
 	for i := range 37 {
 		// Groups of equal timestamps exercise the id tie-break.
 		tk := insertTicket(t, st, desk.Ticket{Subject: fmt.Sprint("t", i), Status: statuses[i%3], Requester: desk.ContactRef{ID: s.contact},
-			CreatedAt: t0.Add(time.Duration(i/4) * time.Second)}, "x")
+			CreatedAt: t0().Add(time.Duration(i/4) * time.Second)}, "x")
 		want = append(want, tk.ID)
 	}
 	slices.Reverse(want)
@@ -259,7 +262,7 @@ func testFilters(t *testing.T, st *store.Store) {
 	var other int64
 	must(t, st.Write(ctx, func(tx *store.Tx) error {
 		var err error
-		other, _, err = tx.FindOrCreateContact(ctx, "other@example.com", "Other", t0)
+		other, _, err = tx.FindOrCreateContact(ctx, "other@example.com", "Other", t0())
 		return err
 	}))
 	mk := func(tk desk.Ticket) int64 {
