@@ -1,0 +1,48 @@
+package api
+
+import (
+	_ "embed"
+	"net/http"
+)
+
+// route is one API operation. The same table registers the handlers and is
+// checked against the OpenAPI document in tests, so the two cannot drift.
+type route struct {
+	Method      string
+	Path        string // a net/http pattern path, e.g. /api/v1/tickets/{id}
+	OperationID string // the operationId in openapi.json
+	Public      bool   // served without a bearer token
+	handler     func(*server, http.ResponseWriter, *http.Request)
+}
+
+// routes lists every API operation.
+var routes = []route{
+	{"GET", Prefix + "/openapi.json", "getOpenAPI", true, (*server).openAPI},
+	{"POST", Prefix + "/tickets", "createTicket", false, (*server).createTicket},
+	{"GET", Prefix + "/tickets", "listTickets", false, (*server).listTickets},
+	{"GET", Prefix + "/tickets/{id}", "getTicket", false, (*server).getTicket},
+	{"PATCH", Prefix + "/tickets/{id}", "updateTicket", false, (*server).updateTicket},
+	{"GET", Prefix + "/tickets/{id}/messages", "listMessages", false, (*server).listMessages},
+	{"POST", Prefix + "/tickets/{id}/messages", "addMessage", false, (*server).addMessage},
+	{"GET", Prefix + "/tickets/{id}/events", "listEvents", false, (*server).listEvents},
+	{"GET", Prefix + "/contacts", "listContacts", false, (*server).listContacts},
+	{"GET", Prefix + "/contacts/{id}", "getContact", false, (*server).getContact},
+	{"GET", Prefix + "/agents", "listAgents", false, (*server).listAgents},
+	{"GET", Prefix + "/teams", "listTeams", false, (*server).listTeams},
+}
+
+// openAPIDoc is the OpenAPI 3.1 document of the whole API.
+//
+//go:embed openapi.json
+var openAPIDoc []byte
+
+// OpenAPI returns the OpenAPI 3.1 document served at /api/v1/openapi.json.
+func OpenAPI() []byte { return openAPIDoc }
+
+func (s *server) openAPI(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "public, max-age=300")
+	h.Set("Access-Control-Allow-Origin", "*")
+	_, _ = w.Write(openAPIDoc)
+}
