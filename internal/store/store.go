@@ -1,32 +1,189 @@
 // Package store is the one package that speaks SQL, for both SQLite
 // (modernc.org/sqlite, WAL, one writer and a read pool) and PostgreSQL (pgx).
 // Queries are written with ? placeholders and rebound to $n for PostgreSQL.
+//
+// Reads go through Store.Read, which returns a *Tx bound to the read pool;
+// writes go through Store.Write, which runs a function in one transaction
+// (BEGIN IMMEDIATE on SQLite's single write connection). Every data method
+// lives on *Tx so the same code serves both.
 package store
 
-import "context"
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// Engine names returned by Store.Engine.
+const (
+	EngineSQLite   = "sqlite"
+	EnginePostgres = "postgres"
+)
 
 // Config selects and tunes the database.
 type Config struct {
 	// URL is "" or "sqlite:PATH" for SQLite, postgres:// or postgresql:// for PostgreSQL.
+	// A PostgreSQL URL may carry ?search_path=SCHEMA; the schema is created if missing.
 	URL string
 	// DataDir holds the SQLite file (switchboard.db) when URL is "".
 	DataDir string
 }
 
 // Store is the database handle shared by all services.
-type Store struct{}
+type Store struct {
+	engine string
+	write  *sql.DB // SQLite: the single write connection; PostgreSQL: the pool
+	read   *sql.DB // SQLite: the read pool; PostgreSQL: same as write
+	schema string  // PostgreSQL search_path schema, if any
+	pgURL  string  // PostgreSQL connection string (for COPY in the bulk loader)
+}
 
 // Open connects to the database described by cfg. It does not migrate.
-func Open(ctx context.Context, cfg Config) (*Store, error) { panic("not implemented yet") }
+func Open(ctx context.Context, cfg Config) (*Store, error) {
+	switch {
+	case strings.HasPrefix(cfg.URL, "postgres://"), strings.HasPrefix(cfg.URL, "postgresql://"):
+		return openPostgres(ctx, cfg.URL)
+	case cfg.URL == "":
+		dir := cfg.DataDir
+		if dir == "" {
+			dir = "data"
+		}
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return nil, fmt.Errorf("store: create data dir: %w", err)
+		}
+		return openSQLite(ctx, filepath.Join(dir, "switchboard.db"))
+	case strings.HasPrefix(cfg.URL, "sqlite:"):
+		path := strings.TrimPrefix(strings.TrimPrefix(cfg.URL, "sqlite:"), "//")
+		if path == "" {
+			return nil, fmt.Errorf("store: empty sqlite path in %q", cfg.URL)
+		}
+		if d := filepath.Dir(path); d != "" {
+			if err := os.MkdirAll(d, 0o750); err != nil {
+				return nil, fmt.Errorf("store: create data dir: %w", err)
+			}
+		}
+		return openSQLite(ctx, path)
+	default:
+		return nil, fmt.Errorf("store: unsupported database URL scheme in %q", redact(cfg.URL))
+	}
+}
 
-// Migrate applies pending migrations.
-func (s *Store) Migrate(ctx context.Context) error { panic("not implemented yet") }
+func openSQLite(ctx context.Context, path string) (*Store, error) {
+	base := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)" +
+		"&_pragma=synchronous(NORMAL)&_pragma=journal_mode(WAL)"
+	w, err := sql.Open("sqlite", base+"&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("store: open sqlite %s: %w", path, err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	if err := w.PingContext(ctx); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("store: open sqlite %s: %w", path, err)
+	}
+	r, err := sql.Open("sqlite", base+"&_pragma=query_only(1)")
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("store: open sqlite read pool %s: %w", path, err)
+	}
+	n := max(4, runtime.NumCPU()*2)
+	r.SetMaxOpenConns(n)
+	r.SetMaxIdleConns(n)
+	return &Store{engine: EngineSQLite, write: w, read: r}, nil
+}
+
+func openPostgres(ctx context.Context, raw string) (*Store, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("store: parse postgres URL: %w", err)
+	}
+	q := u.Query()
+	schema := q.Get("search_path")
+	q.Del("search_path")
+	u.RawQuery = q.Encode()
+	connStr := u.String()
+	cc, err := pgx.ParseConfig(connStr)
+	if err != nil {
+		return nil, fmt.Errorf("store: parse postgres URL: %w", err)
+	}
+	if schema != "" {
+		if err := ensureSchema(ctx, cc, schema); err != nil {
+			return nil, err
+		}
+		cc.RuntimeParams["search_path"] = schema
+	}
+	cc.RuntimeParams["timezone"] = "UTC"
+	db := stdlib.OpenDB(*cc)
+	db.SetMaxOpenConns(max(8, runtime.NumCPU()*4))
+	db.SetMaxIdleConns(max(8, runtime.NumCPU()*4))
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: connect postgres %s: %w", redact(raw), err)
+	}
+	return &Store{engine: EnginePostgres, write: db, read: db, schema: schema, pgURL: connStr}, nil
+}
+
+// ensureSchema creates the search_path schema if it does not exist.
+func ensureSchema(ctx context.Context, cc *pgx.ConnConfig, schema string) error {
+	conn, err := pgx.ConnectConfig(ctx, cc)
+	if err != nil {
+		return fmt.Errorf("store: connect postgres: %w", err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+pgx.Identifier{schema}.Sanitize()); err != nil {
+		return fmt.Errorf("store: create schema %s: %w", schema, err)
+	}
+	return nil
+}
+
+// redact hides a password in a URL for error messages.
+func redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparseable URL)"
+	}
+	return u.Redacted()
+}
 
 // Ping checks the database answers (for /readyz).
-func (s *Store) Ping(ctx context.Context) error { panic("not implemented yet") }
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.read.PingContext(ctx); err != nil {
+		return fmt.Errorf("store: ping: %w", err)
+	}
+	if s.write != s.read {
+		if err := s.write.PingContext(ctx); err != nil {
+			return fmt.Errorf("store: ping writer: %w", err)
+		}
+	}
+	return nil
+}
 
 // Engine returns "sqlite" or "postgres".
-func (s *Store) Engine() string { panic("not implemented yet") }
+func (s *Store) Engine() string { return s.engine }
+
+// Schema returns the PostgreSQL schema from the URL's search_path, or "".
+func (s *Store) Schema() string { return s.schema }
 
 // Close releases the connections.
-func (s *Store) Close() error { panic("not implemented yet") }
+func (s *Store) Close() error {
+	err := s.write.Close()
+	if s.read != s.write {
+		err = errors.Join(err, s.read.Close())
+	}
+	return err
+}
+
+// DB returns the underlying read pool, for diagnostics (e.g. EXPLAIN in
+// benchmarks). Application code uses Read and Write.
+func (s *Store) DB() *sql.DB { return s.read }

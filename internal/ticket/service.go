@@ -7,80 +7,273 @@ package ticket
 
 import (
 	"context"
-	"io"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/microcosm-cc/bluemonday"
 
 	"switchboard/internal/desk"
 	"switchboard/internal/realtime"
 	"switchboard/internal/store"
 )
 
+// MaxSubjectLength is the longest subject accepted, in characters.
+const MaxSubjectLength = 500
+
 // Service implements ticket operations. Construct with New.
-type Service struct { /* filled by the implementation */
+type Service struct {
+	st     *store.Store
+	br     realtime.Broker
+	clk    desk.Clock
+	policy *bluemonday.Policy
+}
+
+// New returns the ticket service. A nil broker publishes nothing; a nil
+// clock is the system clock.
+func New(st *store.Store, br realtime.Broker, clk desk.Clock) *Service {
+	if clk == nil {
+		clk = desk.SystemClock{}
+	}
+	return &Service{st: st, br: br, clk: clk, policy: bluemonday.UGCPolicy()}
+}
+
+func (s *Service) now() time.Time { return store.Now(s.clk.Now()) }
+
+func (s *Service) publish(ctx context.Context, typ string, ticketID int64, a desk.Actor) {
+	if s.br == nil {
+		return
+	}
+	s.br.Publish(ctx, realtime.Event{Type: typ, TicketID: ticketID, AgentID: a.AgentID, At: s.clk.Now().UTC()})
+}
+
+// agentPtr is the actor's agent id for events, nil for the system.
+func agentPtr(a desk.Actor) *int64 {
+	if a.AgentID == 0 {
+		return nil
+	}
+	id := a.AgentID
+	return &id
+}
+
+func actorName(a desk.Actor) string {
+	if a.Name != "" {
+		return a.Name
+	}
+	if a.Kind == desk.ActorSystem {
+		return "System"
+	}
+	return "Agent"
+}
+
+func event(a desk.Actor, ticketID int64, at time.Time, action, field, old, new string) desk.Event {
+	return desk.Event{TicketID: ticketID, Actor: actorName(a), AgentID: agentPtr(a), Action: action, Field: field, Old: old, New: new, At: at}
+}
+
+func invalid(field, why string) error {
+	return &desk.Error{Code: desk.EInvalid, Message: "Please check the " + field + ".", Fields: map[string]string{field: why}}
+}
+
+// body sanitizes html and derives the text when only HTML is given.
+func (s *Service) body(text, html string) (string, string) {
+	text = strings.TrimSpace(text)
+	if strings.TrimSpace(html) == "" {
+		return text, ""
+	}
+	clean := strings.TrimSpace(s.policy.Sanitize(html))
+	if text == "" {
+		text = HTMLToText(clean)
+	}
+	return text, clean
 }
 
 // Create opens a ticket with its first message, creating the requester
 // contact if unknown. Defaults: priority normal, channel api, status new.
 func (s *Service) Create(ctx context.Context, a desk.Actor, in desk.NewTicket) (desk.Ticket, error) {
-	panic("not implemented yet")
+	if err := a.RequireAgent(); err != nil {
+		return desk.Ticket{}, err
+	}
+	fields := map[string]string{}
+	subject := strings.TrimSpace(in.Subject)
+	if subject == "" {
+		fields["subject"] = "required"
+	} else if utf8.RuneCountInString(subject) > MaxSubjectLength {
+		fields["subject"] = "at most 500 characters"
+	}
+	text, html := s.body(in.Body, in.HTML)
+	if text == "" && len(in.Attachments) == 0 {
+		fields["body"] = "required"
+	}
+	email, ok := normalizeEmail(in.Requester.Email)
+	if !ok {
+		fields["requester.email"] = "a valid email address is required"
+	}
+	if in.Priority == "" {
+		in.Priority = desk.PriorityNormal
+	} else if !in.Priority.Valid() {
+		fields["priority"] = "one of low, normal, high, urgent"
+	}
+	if in.Channel == "" {
+		in.Channel = desk.ChannelAPI
+	} else if !in.Channel.Valid() {
+		fields["channel"] = "unknown channel"
+	}
+	tags, err := NormalizeTags(in.Tags)
+	if err != nil {
+		fields["tags"] = "at most 50 characters per tag"
+	}
+	for _, f := range in.Attachments {
+		if len(f.Data) > store.MaxAttachmentSize {
+			fields["attachments"] = "at most 25 MiB per file"
+		}
+	}
+	if len(fields) > 0 {
+		return desk.Ticket{}, &desk.Error{Code: desk.EInvalid, Message: "Please correct the highlighted fields.", Fields: fields}
+	}
+	now := s.now()
+	var t desk.Ticket
+	err = s.st.Write(ctx, func(tx *store.Tx) error {
+		reqID, _, err := tx.FindOrCreateContact(ctx, email, strings.TrimSpace(in.Requester.Name), now)
+		if err != nil {
+			return err
+		}
+		t = desk.Ticket{
+			Subject: subject, Status: desk.StatusNew, Priority: in.Priority, Channel: in.Channel,
+			Requester: desk.ContactRef{ID: reqID}, CustomFields: cleanFields(in.CustomFields),
+			CreatedAt: now, UpdatedAt: now, LastActivityAt: now, Preview: Preview(text), MessageCount: 1,
+		}
+		if in.AssigneeID != nil {
+			ref, err := activeAgent(ctx, tx, *in.AssigneeID)
+			if err != nil {
+				return err
+			}
+			t.Assignee = ref
+		}
+		if in.TeamID != nil {
+			ref, err := existingTeam(ctx, tx, *in.TeamID)
+			if err != nil {
+				return err
+			}
+			t.Team = ref
+		}
+		if err := tx.InsertTicket(ctx, &t, text); err != nil {
+			return err
+		}
+		m := desk.Message{TicketID: t.ID, Kind: desk.KindReply, Channel: t.Channel, Text: text, HTML: html, CreatedAt: now}
+		if in.Inbound {
+			m.Direction, m.Contact = desk.Inbound, &desk.ContactRef{ID: reqID}
+		} else {
+			m.Direction = desk.Outbound
+			if a.AgentID != 0 {
+				m.Author = &desk.AgentRef{ID: a.AgentID}
+			}
+		}
+		if err := tx.InsertMessage(ctx, &m, in.Attachments); err != nil {
+			return err
+		}
+		if len(tags) > 0 {
+			if err := tx.SetTicketTags(ctx, t.ID, tags); err != nil {
+				return err
+			}
+		}
+		evs := []desk.Event{event(a, t.ID, now, "created", "", "", subject)}
+		if t.Assignee != nil {
+			evs = append(evs, event(a, t.ID, now, "assignee", "assignee", "", t.Assignee.Name))
+		}
+		if t.Team != nil {
+			evs = append(evs, event(a, t.ID, now, "team", "team", "", t.Team.Name))
+		}
+		if len(tags) > 0 {
+			evs = append(evs, event(a, t.ID, now, "tags", "tags", "", strings.Join(tags, ", ")))
+		}
+		for _, e := range evs {
+			if err := tx.InsertEvent(ctx, e); err != nil {
+				return err
+			}
+		}
+		t, err = tx.Ticket(ctx, t.ID)
+		return err
+	})
+	if err != nil {
+		return desk.Ticket{}, err
+	}
+	s.publish(ctx, realtime.TicketCreated, t.ID, a)
+	return t, nil
+}
+
+// cleanFields drops custom fields with empty keys or values.
+func cleanFields(m map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range m {
+		if k = strings.TrimSpace(k); k != "" && v != "" {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+func activeAgent(ctx context.Context, tx *store.Tx, id int64) (*desk.AgentRef, error) {
+	ag, err := tx.Agent(ctx, id)
+	if desk.IsNotFound(err) || err == nil && !ag.Active {
+		return nil, invalid("assignee", "must be an active agent")
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &desk.AgentRef{ID: ag.ID, Email: ag.Email, Name: ag.Name}, nil
+}
+
+func existingTeam(ctx context.Context, tx *store.Tx, id int64) (*desk.TeamRef, error) {
+	tm, err := tx.Team(ctx, id)
+	if desk.IsNotFound(err) {
+		return nil, invalid("team", "no such team")
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &desk.TeamRef{ID: tm.ID, Name: tm.Name}, nil
 }
 
 // Get returns one ticket by id (ENotFound if absent).
 func (s *Service) Get(ctx context.Context, a desk.Actor, id int64) (desk.Ticket, error) {
-	panic("not implemented yet")
+	if err := a.RequireAgent(); err != nil {
+		return desk.Ticket{}, err
+	}
+	return s.st.Read().Ticket(ctx, id)
 }
 
 // GetByNumber returns one ticket by its human number.
 func (s *Service) GetByNumber(ctx context.Context, a desk.Actor, number int64) (desk.Ticket, error) {
-	panic("not implemented yet")
+	if err := a.RequireAgent(); err != nil {
+		return desk.Ticket{}, err
+	}
+	return s.st.Read().TicketByNumber(ctx, number)
 }
 
 // List returns one page of tickets matching f, most recent activity first,
-// with keyset pagination.
+// with keyset pagination. Limit defaults to 25 and is capped at 100.
 func (s *Service) List(ctx context.Context, a desk.Actor, f desk.TicketFilter) (desk.TicketPage, error) {
-	panic("not implemented yet")
+	if err := a.RequireAgent(); err != nil {
+		return desk.TicketPage{}, err
+	}
+	if f.Priority != "" && !f.Priority.Valid() {
+		return desk.TicketPage{}, invalid("priority", "one of low, normal, high, urgent")
+	}
+	if f.Channel != "" && !f.Channel.Valid() {
+		return desk.TicketPage{}, invalid("channel", "unknown channel")
+	}
+	if f.Limit < 0 {
+		return desk.TicketPage{}, invalid("limit", "must be positive")
+	}
+	return s.st.Read().ListTickets(ctx, f)
 }
 
-// Update applies a partial change and records each changed field in the
-// timeline. Resolving sets resolved_at; reopening clears it.
-func (s *Service) Update(ctx context.Context, a desk.Actor, id int64, u desk.TicketUpdate) (desk.Ticket, error) {
-	panic("not implemented yet")
-}
-
-// AddMessage adds a public reply or internal note. The first public
-// outbound reply sets first_response_at; a reply to a new ticket opens it;
-// an inbound message on a pending/resolved ticket reopens it. If in.Status
-// is set, the status changes in the same transaction.
-func (s *Service) AddMessage(ctx context.Context, a desk.Actor, ticketID int64, in desk.NewMessage) (desk.Message, error) {
-	panic("not implemented yet")
-}
-
-// Messages returns the whole thread, oldest first, including messages of
-// tickets merged into this one.
-func (s *Service) Messages(ctx context.Context, a desk.Actor, ticketID int64) ([]desk.Message, error) {
-	panic("not implemented yet")
-}
-
-// Timeline returns every change to the ticket, oldest first.
-func (s *Service) Timeline(ctx context.Context, a desk.Actor, ticketID int64) ([]desk.Event, error) {
-	panic("not implemented yet")
-}
-
-// Merge moves source's messages into target (both must have the same
-// requester), closes source with merged_into set, and records both sides in
-// the timelines. It returns the updated target.
-func (s *Service) Merge(ctx context.Context, a desk.Actor, sourceID, targetID int64) (desk.Ticket, error) {
-	panic("not implemented yet")
-}
-
-// Counts returns the live counts of the inbox views for the actor.
+// Counts returns the live counts of the inbox views for the actor: Mine and
+// Unassigned count active (new or open) tickets; Open counts new and open;
+// Pending counts pending; Teams counts active tickets per team.
 func (s *Service) Counts(ctx context.Context, a desk.Actor) (desk.ViewCounts, error) {
-	panic("not implemented yet")
+	if err := a.RequireAgent(); err != nil {
+		return desk.ViewCounts{}, err
+	}
+	return s.st.Read().Counts(ctx, a.AgentID)
 }
-
-// Attachment opens a stored attachment's content.
-func (s *Service) Attachment(ctx context.Context, a desk.Actor, id int64) (desk.Attachment, io.ReadCloser, error) {
-	panic("not implemented yet")
-}
-
-// New returns the ticket service.
-func New(st *store.Store, br realtime.Broker, clk desk.Clock) *Service { panic("not implemented yet") }

@@ -1,0 +1,210 @@
+package store
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"switchboard/internal/desk"
+)
+
+// Page size bounds of ListTickets.
+const (
+	DefaultLimit = 25
+	MaxLimit     = 100
+)
+
+// encodeCursor makes the opaque keyset cursor after a ticket.
+func encodeCursor(at time.Time, id int64) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(at.UnixMicro(), 10) + ":" + strconv.FormatInt(id, 10)))
+}
+
+func decodeCursor(c string) (time.Time, int64, error) {
+	raw, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil {
+		return time.Time{}, 0, desk.Errorf(desk.EInvalid, "Invalid cursor.")
+	}
+	a, b, ok := strings.Cut(string(raw), ":")
+	us, err1 := strconv.ParseInt(a, 10, 64)
+	id, err2 := strconv.ParseInt(b, 10, 64)
+	if !ok || err1 != nil || err2 != nil {
+		return time.Time{}, 0, desk.Errorf(desk.EInvalid, "Invalid cursor.")
+	}
+	return time.UnixMicro(us).UTC(), id, nil
+}
+
+// searchTerms splits a query into lower-case words of letters and digits.
+func searchTerms(q string) []string {
+	words := strings.FieldsFunc(strings.ToLower(q), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+	})
+	if len(words) > 8 {
+		words = words[:8]
+	}
+	return words
+}
+
+// ticketNumberQuery returns the number in "#1234" or "1234".
+func ticketNumberQuery(q string) (int64, bool) {
+	q = strings.TrimPrefix(strings.TrimSpace(q), "#")
+	n, err := strconv.ParseInt(q, 10, 64)
+	return n, err == nil && n > 0
+}
+
+// ListTickets returns one page of tickets matching f, by last activity
+// (newest first) then id, with keyset pagination. Several statuses are
+// read as a UNION ALL of one index range per status, so every page is
+// an index walk however many tickets there are.
+func (tx *Tx) ListTickets(ctx context.Context, f desk.TicketFilter) (desk.TicketPage, error) {
+	limit := f.Limit
+	if limit <= 0 {
+		limit = DefaultLimit
+	}
+	limit = min(limit, MaxLimit)
+	var conds []string
+	var args []any
+	if f.Unassigned {
+		conds = append(conds, "t.assignee_id IS NULL")
+	} else if f.AssigneeID != nil {
+		conds, args = append(conds, "t.assignee_id = ?"), append(args, *f.AssigneeID)
+	}
+	if f.TeamID != nil {
+		conds, args = append(conds, "t.team_id = ?"), append(args, *f.TeamID)
+	}
+	if tag := strings.ToLower(strings.TrimSpace(f.Tag)); tag != "" {
+		conds = append(conds, "t.id IN (SELECT tt.ticket_id FROM ticket_tags tt JOIN tags tg ON tg.id = tt.tag_id WHERE tg.name = ?)")
+		args = append(args, tag)
+	}
+	if f.Priority != "" {
+		conds, args = append(conds, "t.priority = ?"), append(args, string(f.Priority))
+	}
+	if f.Channel != "" {
+		conds, args = append(conds, "t.channel = ?"), append(args, string(f.Channel))
+	}
+	if f.RequesterID != nil {
+		conds, args = append(conds, "t.requester_id = ?"), append(args, *f.RequesterID)
+	}
+	if q := strings.TrimSpace(f.Query); q != "" {
+		terms := searchTerms(q)
+		num, isNum := ticketNumberQuery(q)
+		switch {
+		case isNum && len(terms) > 0:
+			c, a := tx.searchCond(terms)
+			conds = append(conds, "(t.number = ? OR "+c+")")
+			args = append(append(args, num), a...)
+		case isNum:
+			conds, args = append(conds, "t.number = ?"), append(args, num)
+		case len(terms) > 0:
+			c, a := tx.searchCond(terms)
+			conds, args = append(conds, c), append(args, a...)
+		default:
+			return desk.TicketPage{Items: []desk.Ticket{}}, nil
+		}
+	}
+	if f.Cursor != "" {
+		at, id, err := decodeCursor(f.Cursor)
+		if err != nil {
+			return desk.TicketPage{}, err
+		}
+		conds, args = append(conds, "(t.last_activity_at < ? OR (t.last_activity_at = ? AND t.id < ?))"), append(args, at, at, id)
+	}
+	statuses := dedupe(f.Statuses)
+	for _, s := range statuses {
+		if !s.Valid() {
+			return desk.TicketPage{}, &desk.Error{Code: desk.EInvalid, Message: "Unknown status.", Fields: map[string]string{"status": "unknown status " + string(s)}}
+		}
+	}
+	const order = " ORDER BY t.last_activity_at DESC, t.id DESC LIMIT ?"
+	where := func(extra ...string) string {
+		all := append(extra, conds...)
+		if len(all) == 0 {
+			return ""
+		}
+		return " WHERE " + strings.Join(all, " AND ")
+	}
+	var query string
+	var qargs []any
+	switch len(statuses) {
+	case 0:
+		query = "SELECT t.id, t.last_activity_at FROM tickets t" + where() + order
+		qargs = append(args, limit+1)
+	case 1:
+		query = "SELECT t.id, t.last_activity_at FROM tickets t" + where("t.status = ?") + order
+		qargs = append(append([]any{string(statuses[0])}, args...), limit+1)
+	default:
+		parts := make([]string, len(statuses))
+		for i, s := range statuses {
+			parts[i] = fmt.Sprintf("SELECT * FROM (SELECT t.id, t.last_activity_at AS la FROM tickets t%s%s) s%d",
+				where("t.status = ?"), order, i)
+			qargs = append(append(append(qargs, string(s)), args...), limit+1)
+		}
+		query = "SELECT id, la FROM (" + strings.Join(parts, " UNION ALL ") + ") u ORDER BY la DESC, id DESC LIMIT ?"
+		qargs = append(qargs, limit+1)
+	}
+	rows, err := tx.query(ctx, query, qargs...)
+	if err != nil {
+		return desk.TicketPage{}, fmt.Errorf("store: list tickets: %w", err)
+	}
+	defer rows.Close()
+	var ids []int64
+	var last time.Time
+	for rows.Next() {
+		var id int64
+		var at time.Time
+		if err := rows.Scan(&id, ts{&at}); err != nil {
+			return desk.TicketPage{}, fmt.Errorf("store: list tickets: %w", err)
+		}
+		ids = append(ids, id)
+		if len(ids) == limit {
+			last = at
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return desk.TicketPage{}, fmt.Errorf("store: list tickets: %w", err)
+	}
+	rows.Close()
+	page := desk.TicketPage{}
+	if len(ids) > limit {
+		ids = ids[:limit]
+		page.NextCursor = encodeCursor(last, ids[limit-1])
+	}
+	page.Items, err = tx.ticketsByIDs(ctx, ids)
+	return page, err
+}
+
+// activeIn is the SQL list of statuses that still need work.
+const activeIn = "('new', 'open')"
+
+// Counts returns the inbox view counts for agentID: its active tickets,
+// active unassigned ones, all active (new+open), pending, and active per
+// team. Each count is a range over an index on active statuses only.
+func (tx *Tx) Counts(ctx context.Context, agentID int64) (desk.ViewCounts, error) {
+	var c desk.ViewCounts
+	err := tx.queryRow(ctx, `SELECT
+		(SELECT COUNT(*) FROM tickets WHERE assignee_id = ? AND status IN `+activeIn+`),
+		(SELECT COUNT(*) FROM tickets WHERE assignee_id IS NULL AND status IN `+activeIn+`),
+		(SELECT COUNT(*) FROM tickets WHERE status IN `+activeIn+`),
+		(SELECT COUNT(*) FROM tickets WHERE status = 'pending')`, agentID).Scan(&c.Mine, &c.Unassigned, &c.Open, &c.Pending)
+	if err != nil {
+		return c, fmt.Errorf("store: count views: %w", err)
+	}
+	c.Teams = map[int64]int{}
+	rows, err := tx.query(ctx, `SELECT tm.id, (SELECT COUNT(*) FROM tickets t WHERE t.team_id = tm.id AND t.status IN `+activeIn+`) FROM teams tm`)
+	if err != nil {
+		return c, fmt.Errorf("store: count team views: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			return c, fmt.Errorf("store: count team views: %w", err)
+		}
+		c.Teams[id] = n
+	}
+	return c, rows.Err()
+}

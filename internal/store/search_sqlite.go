@@ -1,0 +1,72 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+// This file holds the SQLite side of what differs between engines: ticket
+// numbering (a counter row; the single writer makes it contention-free)
+// and full-text search (FTS5, unicode61 with diacritics folded).
+
+func (tx *Tx) nextTicketNumber(ctx context.Context) (int64, error) {
+	if tx.pg {
+		return tx.nextTicketNumberPG(ctx)
+	}
+	var n int64
+	err := tx.queryRow(ctx, "UPDATE counters SET value = value + 1 WHERE name = 'ticket_number' RETURNING value").Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("store: next ticket number: %w", err)
+	}
+	return n, nil
+}
+
+// indexTicket creates the search document of a new ticket.
+func (tx *Tx) indexTicket(ctx context.Context, id int64, subject, text string) error {
+	if tx.pg {
+		return tx.indexTicketPG(ctx, id, subject, text)
+	}
+	if _, err := tx.exec(ctx, "INSERT INTO tickets_fts (rowid, subject, body) VALUES (?, ?, ?)", id, subject, text); err != nil {
+		return fmt.Errorf("store: index ticket %d: %w", id, err)
+	}
+	return nil
+}
+
+// reindexSubject refreshes the subject in a ticket's search document.
+func (tx *Tx) reindexSubject(ctx context.Context, id int64, subject string) error {
+	if tx.pg {
+		return tx.reindexSubjectPG(ctx, id, subject)
+	}
+	if _, err := tx.exec(ctx, "UPDATE tickets_fts SET subject = ? WHERE rowid = ?", subject, id); err != nil {
+		return fmt.Errorf("store: reindex ticket %d: %w", id, err)
+	}
+	return nil
+}
+
+// IndexMessageText adds text to the search document of a ticket.
+func (tx *Tx) IndexMessageText(ctx context.Context, ticketID int64, text string) error {
+	text = truncateForIndex(strings.TrimSpace(text))
+	if text == "" {
+		return nil
+	}
+	if tx.pg {
+		return tx.indexTextPG(ctx, ticketID, text)
+	}
+	if _, err := tx.exec(ctx, "UPDATE tickets_fts SET body = body || ' ' || ? WHERE rowid = ?", text, ticketID); err != nil {
+		return fmt.Errorf("store: index text of ticket %d: %w", ticketID, err)
+	}
+	return nil
+}
+
+// searchCond returns a WHERE condition on tickets t matching the terms.
+func (tx *Tx) searchCond(terms []string) (string, []any) {
+	if tx.pg {
+		return searchCondPG(terms)
+	}
+	parts := make([]string, len(terms))
+	for i, t := range terms {
+		parts[i] = `"` + strings.ReplaceAll(t, `"`, `""`) + `"*`
+	}
+	return "t.id IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ?)", []any{strings.Join(parts, " AND ")}
+}

@@ -1,0 +1,302 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"modernc.org/sqlite"
+
+	"switchboard/internal/desk"
+)
+
+// runner is what *sql.DB and *sql.Tx have in common.
+type runner interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// Tx runs the store's queries, either inside a write transaction (the
+// argument of Store.Write's function) or against the read pool (from
+// Store.Read). A Tx from Read must not be used for writes.
+type Tx struct {
+	r  runner
+	pg bool
+	s  *Store
+}
+
+// Read returns a Tx on the read pool for queries outside a transaction.
+func (s *Store) Read() *Tx { return &Tx{r: s.read, pg: s.engine == EnginePostgres, s: s} }
+
+// Write runs fn in one write transaction, committing if fn returns nil and
+// rolling back otherwise. On SQLite it holds the single write connection
+// (BEGIN IMMEDIATE) for the duration.
+func (s *Store) Write(ctx context.Context, fn func(tx *Tx) error) error {
+	sqlTx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: begin: %w", err)
+	}
+	tx := &Tx{r: sqlTx, pg: s.engine == EnginePostgres, s: s}
+	if err := fn(tx); err != nil {
+		_ = sqlTx.Rollback()
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("store: commit: %w", mapErr(err))
+	}
+	return nil
+}
+
+// Engine returns the engine of the store this Tx belongs to.
+func (tx *Tx) Engine() string { return tx.s.engine }
+
+// rebind turns ? placeholders into $1..$n for PostgreSQL. It skips
+// question marks inside single-quoted string literals.
+func rebind(q string) string {
+	var b strings.Builder
+	b.Grow(len(q) + 16)
+	n, inStr := 0, false
+	for i := 0; i < len(q); i++ {
+		c := q[i]
+		switch {
+		case c == '\'':
+			inStr = !inStr
+			b.WriteByte(c)
+		case c == '?' && !inStr:
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+// timeLayout is the fixed-width UTC text form of timestamps in SQLite, so
+// that text order is time order.
+const timeLayout = "2006-01-02T15:04:05.000000Z"
+
+// fixArgs adapts arguments for the engine: on SQLite times become
+// fixed-width UTC text.
+func (tx *Tx) fixArgs(args []any) []any {
+	if tx.pg {
+		for i, a := range args {
+			switch v := a.(type) {
+			case time.Time:
+				args[i] = v.UTC()
+			case *time.Time:
+				if v != nil {
+					args[i] = v.UTC()
+				}
+			}
+		}
+		return args
+	}
+	for i, a := range args {
+		switch v := a.(type) {
+		case time.Time:
+			args[i] = v.UTC().Format(timeLayout)
+		case *time.Time:
+			if v == nil {
+				args[i] = nil
+			} else {
+				args[i] = v.UTC().Format(timeLayout)
+			}
+		}
+	}
+	return args
+}
+
+func (tx *Tx) q(query string) string {
+	if tx.pg {
+		return rebind(query)
+	}
+	return query
+}
+
+func (tx *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	res, err := tx.r.ExecContext(ctx, tx.q(query), tx.fixArgs(args)...)
+	return res, mapErr(err)
+}
+
+func (tx *Tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	rows, err := tx.r.QueryContext(ctx, tx.q(query), tx.fixArgs(args)...)
+	return rows, mapErr(err)
+}
+
+func (tx *Tx) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	return tx.r.QueryRowContext(ctx, tx.q(query), tx.fixArgs(args)...)
+}
+
+// insertID runs an INSERT ... RETURNING id and returns the id.
+func (tx *Tx) insertID(ctx context.Context, query string, args ...any) (int64, error) {
+	var id int64
+	if err := tx.queryRow(ctx, query+" RETURNING id", args...).Scan(&id); err != nil {
+		return 0, mapErr(err)
+	}
+	return id, nil
+}
+
+// mapErr turns unique violations into desk.EConflict, foreign-key
+// violations into desk.EInvalid and sql.ErrNoRows into desk.ENotFound,
+// keeping the driver error in the chain for logs.
+func mapErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return &codedErr{code: desk.ENotFound, msg: "Not found.", err: err}
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() {
+		case 2067, 1555: // SQLITE_CONSTRAINT_UNIQUE, SQLITE_CONSTRAINT_PRIMARYKEY
+			return &codedErr{code: desk.EConflict, msg: "That already exists.", err: err}
+		case 787: // SQLITE_CONSTRAINT_FOREIGNKEY
+			return &codedErr{code: desk.EInvalid, msg: "A referenced record does not exist.", err: err}
+		}
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch pe.Code {
+		case "23505":
+			return &codedErr{code: desk.EConflict, msg: "That already exists.", err: err}
+		case "23503":
+			return &codedErr{code: desk.EInvalid, msg: "A referenced record does not exist.", err: err}
+		}
+	}
+	return err
+}
+
+// codedErr carries a desk.Error for errors.As while keeping the driver
+// error for errors.Is/Unwrap and logs.
+type codedErr struct {
+	code desk.Code
+	msg  string
+	err  error
+}
+
+func (e *codedErr) Error() string { return e.err.Error() }
+func (e *codedErr) Unwrap() []error {
+	return []error{&desk.Error{Code: e.code, Message: e.msg}, e.err}
+}
+
+// notFound returns a desk ENotFound error with a user message.
+func notFound(what string) error { return desk.Errorf(desk.ENotFound, "%s not found.", what) }
+
+// wrap adds context to err, mapping sql.ErrNoRows to ENotFound of what.
+func wrap(err error, what, format string, args ...any) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("store: "+format+": %w", append(args, notFound(what))...)
+	}
+	return fmt.Errorf("store: "+format+": %w", append(args, mapErr(err))...)
+}
+
+// ts scans a timestamp from either engine into a time.Time.
+type ts struct{ t *time.Time }
+
+func (s ts) Scan(v any) error {
+	t, ok, err := parseTime(v)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		*s.t = time.Time{}
+		return nil
+	}
+	*s.t = t
+	return nil
+}
+
+// nts scans a nullable timestamp into a **time.Time.
+type nts struct{ t **time.Time }
+
+func (s nts) Scan(v any) error {
+	t, ok, err := parseTime(v)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		*s.t = nil
+		return nil
+	}
+	*s.t = &t
+	return nil
+}
+
+func parseTime(v any) (time.Time, bool, error) {
+	switch x := v.(type) {
+	case nil:
+		return time.Time{}, false, nil
+	case time.Time:
+		return x.UTC(), true, nil
+	case string:
+		return parseTimeText(x)
+	case []byte:
+		return parseTimeText(string(x))
+	case int64:
+		return time.UnixMicro(x).UTC(), true, nil
+	default:
+		return time.Time{}, false, fmt.Errorf("store: cannot scan %T as time", v)
+	}
+}
+
+func parseTimeText(s string) (time.Time, bool, error) {
+	if s == "" {
+		return time.Time{}, false, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		t, err = time.Parse("2006-01-02 15:04:05.999999999-07:00", s)
+	}
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("store: parse time %q: %w", s, err)
+	}
+	return t.UTC(), true, nil
+}
+
+// nullInt returns nil for a nil pointer, else its value (for nullable FKs).
+func nullInt(p *int64) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
+// nint scans a nullable integer into a **int64.
+type nint struct{ p **int64 }
+
+func (n nint) Scan(v any) error {
+	var x sql.NullInt64
+	if err := x.Scan(v); err != nil {
+		return err
+	}
+	if !x.Valid {
+		*n.p = nil
+		return nil
+	}
+	val := x.Int64
+	*n.p = &val
+	return nil
+}
+
+// placeholders returns "?, ?, ..." with n marks.
+func placeholders(n int) string {
+	if n <= 0 {
+		return ""
+	}
+	return strings.Repeat("?, ", n-1) + "?"
+}
+
+// Now returns the time rounded to what both engines store (microseconds, UTC).
+func Now(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
