@@ -80,23 +80,22 @@ func (a *app) liveEvent(rq *request, ev realtime.Event) (string, liveEvent, bool
 		a.presence.Apply(ev) // idempotent; makes sure this instance shows it
 		return "presence", le, true
 	case realtime.TicketCreated, realtime.TicketUpdated, realtime.MessageCreated:
-		num := ticketNumber(ev)
-		switch {
-		case le.Self:
-		case ev.Type == realtime.TicketCreated:
-			le.Text = rq.loc.T("live.created", "number", num)
-		case ev.Type == realtime.MessageCreated:
-			le.Text = rq.loc.T("live.message", "number", num)
-		default:
-			le.Text = rq.loc.T("live.updated", "number", num)
+		if !le.Self {
+			key := map[string]string{realtime.TicketCreated: "live.created",
+				realtime.MessageCreated: "live.message", realtime.TicketUpdated: "live.updated"}[ev.Type]
+			if num := ticketNumber(ev); num != "" {
+				le.Text = rq.loc.T(key, "number", num)
+			} else {
+				le.Text = rq.loc.T(key + "_any")
+			}
 		}
 		return "ticket", le, true
 	}
 	return "", le, false
 }
 
-// ticketNumber finds the human number of the ticket an event is about,
-// falling back to its id.
+// ticketNumber finds the human number of the ticket an event is about, if
+// the event carries the ticket.
 func ticketNumber(ev realtime.Event) string {
 	switch d := ev.Data.(type) {
 	case desk.Ticket:
@@ -110,7 +109,7 @@ func ticketNumber(ev realtime.Event) string {
 			return strconv.FormatInt(int64(n), 10)
 		}
 	}
-	return strconv.FormatInt(ev.TicketID, 10)
+	return ""
 }
 
 // presenceBeat records that the agent views or replies to a ticket (or

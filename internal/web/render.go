@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"embed"
 	"fmt"
-	"hash/fnv"
 	"html/template"
 	"net/http"
 	"slices"
@@ -162,11 +161,4 @@ func (a *app) render(w http.ResponseWriter, r *http.Request, rq *request, status
 	h.Set("Vary", "HX-Request")
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())
-}
-
-// avatarHash is a stable small number for a name (used where no id is known).
-func avatarHash(s string) int64 {
-	h := fnv.New32a()
-	_, _ = h.Write([]byte(s))
-	return int64(h.Sum32() % 8)
 }

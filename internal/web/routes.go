@@ -117,6 +117,9 @@ func (a *app) wrap(rt route) http.Handler {
 			a.anonymous(w, r, rq, rt)
 			return
 		}
+		if r.Method == http.MethodPost {
+			r.Body = http.MaxBytesReader(w, r.Body, maxUpload)
+		}
 		if r.Method == http.MethodPost && !a.csrfOK(r, rq) {
 			a.fail(w, r, rq, desk.Errorf(desk.EForbidden, "%s", rq.loc.T("error.csrf")))
 			return
@@ -137,7 +140,7 @@ func (a *app) anonymous(w http.ResponseWriter, r *http.Request, rq *request, rt 
 	if r.Method == http.MethodGet && rt.kind == page {
 		target += "?next=" + url.QueryEscape(r.URL.RequestURI())
 	}
-	if rt.kind == page && !rq.htmx {
+	if (rt.kind == page || rt.kind == action) && !rq.htmx {
 		http.Redirect(w, r, target, http.StatusSeeOther)
 		return
 	}

@@ -55,14 +55,19 @@ func New(cfg Config) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	go a.listenPresence()
+	return a.handler(), nil
+}
+
+// handler builds the router from the route table.
+func (a *app) handler() http.Handler {
 	mux := http.NewServeMux()
 	for _, rt := range a.routes() {
 		mux.Handle(rt.method+" "+rt.pattern, a.wrap(rt))
 	}
 	mux.Handle("GET /static/{name}", http.HandlerFunc(a.static.serve))
 	mux.Handle("/", a.wrap(route{pattern: "/", access: public, kind: page, h: a.notFound}))
-	go a.listenPresence()
-	return securityHeaders(mux), nil
+	return securityHeaders(mux)
 }
 
 func newApp(cfg Config) (*app, error) {
