@@ -43,6 +43,8 @@ func (a *app) events(w http.ResponseWriter, r *http.Request, rq *request) error 
 		select {
 		case <-r.Context().Done():
 			return nil
+		case <-a.cfg.Context.Done(): // shutting down: the browser reconnects elsewhere
+			return nil
 		case <-ping.C:
 			if _, err := fmt.Fprint(w, ": ping\n\n"); err != nil {
 				return nil

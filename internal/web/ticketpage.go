@@ -263,7 +263,18 @@ func (a *app) updateTicket(w http.ResponseWriter, r *http.Request, rq *request) 
 	if _, err := a.cfg.Tickets.Update(r.Context(), rq.actor, id, u); err != nil {
 		return err
 	}
-	return a.afterChange(w, r, rq, id, rq.loc.T("toast.saved"))
+	toast := rq.loc.T("toast.saved")
+	fields := len(form)
+	if form.Has("csrf") {
+		fields--
+	}
+	switch {
+	case fields == 1 && u.Status != nil:
+		toast = rq.loc.T("toast.status", "status", rq.loc.T("status."+string(*u.Status)))
+	case fields == 1 && u.AssigneeID != nil && *u.AssigneeID == rq.actor.AgentID:
+		toast = rq.loc.T("toast.assigned_me")
+	}
+	return a.afterChange(w, r, rq, id, toast)
 }
 
 // splitTags reads a comma or space separated tag list.

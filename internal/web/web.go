@@ -34,7 +34,9 @@ type Config struct {
 	// Presence tracks who views or replies to which ticket; one is made
 	// (with DefaultPresenceTTL) when nil.
 	Presence *realtime.Tracker
-	// Context, when set, ends the background presence listener when done.
+	// Context, when done, stops the presence listener and ends every event
+	// stream, so a graceful shutdown does not wait for browsers. Pass the
+	// serve context.
 	Context context.Context
 }
 

@@ -82,8 +82,18 @@
     }
   });
 
+  // Keep the newest message in view when the thread grows, unless the
+  // agent scrolled up to read.
+  var stick = true;
+  document.addEventListener("scroll", function (e) {
+    var c = e.target;
+    if (c.classList && c.classList.contains("ticket-col")) stick = c.scrollHeight - c.scrollTop - c.clientHeight < 80;
+  }, true);
+  function toBottom() { var c = $(".ticket-col"); if (c) c.scrollTop = c.scrollHeight; }
+
   htmx.onLoad(function (root) {
     mark(root, Date.now() < liveUntil);
+    if (root.id === "thread" && stick) toBottom();
     $$(".toast", root).forEach(function (t) { setTimeout(function () { t.remove(); }, 6000); });
     if (root.querySelector && (root.id === "ticket-pane" || $("#composer", root))) initTicket();
     $$("[data-select]", root).forEach(function (el) { el.addEventListener("focus", function () { el.select(); }); });
@@ -119,6 +129,8 @@
       if (on) a.setAttribute("aria-current", "true"); else a.removeAttribute("aria-current");
     });
     if (id !== current) {
+      stick = true;
+      toBottom();
       if (current) beat(current, "left");
       current = id; lastState = "";
       clearInterval(beatTimer);
