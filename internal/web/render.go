@@ -102,7 +102,10 @@ func (a *app) funcs(l *i18n.Localizer) template.FuncMap {
 		},
 		"hasID": func(ids []int64, id int64) bool { return slices.Contains(ids, id) },
 		"join":  strings.Join,
-		"size":  humanSize,
+		// link joins parts into one URL. Use it for a whole href with a
+		// query: html/template would query-escape a value placed after "?".
+		"link": func(parts ...any) string { return fmt.Sprint(parts...) },
+		"size": humanSize,
 		"deref": func(p *int64) int64 {
 			if p == nil {
 				return 0
