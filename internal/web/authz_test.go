@@ -1,0 +1,149 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"switchboard/internal/desk"
+	"switchboard/internal/store"
+	"switchboard/internal/store/storetest"
+)
+
+// authzRow is one route in the authorization table: the expected status
+// for an anonymous visitor, an agent and an admin.
+type authzRow struct {
+	method, pattern string
+	path            func(role string) string
+	form            url.Values
+	anon, ag, adm   int
+}
+
+// TestAuthorization walks every web route for every role, anonymous
+// included, and checks that each POST refuses a missing CSRF token.
+func TestAuthorization(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, st *store.Store) {
+		e := newEnv(t, st)
+		ctx := context.Background()
+		// Throwaway objects so destructive rows have something to act on.
+		mk := func(subject string) desk.Ticket {
+			tk, err := e.tickets.Create(ctx, desk.System, desk.NewTicket{Subject: subject, Body: "x", Inbound: true,
+				Requester: desk.ContactInput{Email: "cleo@example.com"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return tk
+		}
+		mergeSrc := map[string]desk.Ticket{"agent": mk("dup 1"), "admin": mk("dup 2"), "": mk("dup 3")}
+		if _, err := e.tickets.AddMessage(ctx, desk.System, e.t3.ID, desk.NewMessage{Text: "see file", Inbound: true,
+			Attachments: []desk.NewAttachment{{Filename: "log.txt", ContentType: "text/plain", Data: []byte("hello")}}}); err != nil {
+			t.Fatal(err)
+		}
+		msgs, err := e.tickets.Messages(ctx, desk.System, e.t3.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		attID := msgs[len(msgs)-1].Attachments[0].ID
+		doomed, err := e.team.CreateTeam(ctx, desk.System, "Doomed", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, tok, err := e.auth.CreateToken(ctx, desk.System, e.agent.ID, "old")
+		if err != nil {
+			t.Fatal(err)
+		}
+		fixed := func(p string) func(string) string { return func(string) string { return p } }
+		tid := fmt.Sprint(e.t1.ID)
+		T := func(suffix string) func(string) string { return fixed("/tickets/" + tid + suffix) }
+		const ok, see, cr, nc, unauth, forb = 200, 303, 201, 204, 401, 403
+		rows := []authzRow{
+			{"GET", "/{$}", fixed("/"), nil, see, see, see},
+			{"GET", "/login", fixed("/login"), nil, ok, see, see},
+			{"POST", "/login", fixed("/login"), url.Values{"email": {"x@example.com"}, "password": {"nope"}}, forb, unauth, unauth},
+			{"GET", "/inbox", fixed("/inbox?view=mine"), nil, see, ok, ok},
+			{"GET", "/inbox/list", fixed("/inbox/list?view=open&q=refund"), nil, unauth, ok, ok},
+			{"GET", "/inbox/views", fixed("/inbox/views"), nil, unauth, ok, ok},
+			{"GET", "/tickets/{id}", T(""), nil, see, ok, ok},
+			{"GET", "/tickets/{id}/head", T("/head"), nil, unauth, ok, ok},
+			{"GET", "/tickets/{id}/thread", T("/thread"), nil, unauth, ok, ok},
+			{"GET", "/tickets/{id}/side", T("/side"), nil, unauth, ok, ok},
+			{"GET", "/tickets/{id}/timeline", T("/timeline"), nil, unauth, ok, ok},
+			{"GET", "/tickets/{id}/presence", T("/presence"), nil, unauth, ok, ok},
+			{"POST", "/tickets/{id}/presence", T("/presence"), url.Values{"state": {"viewing"}}, see, nc, nc},
+			{"POST", "/tickets/{id}/messages", T("/messages"), url.Values{"body": {"Hello"}, "kind": {"note"}}, see, see, see},
+			{"POST", "/tickets/{id}/update", T("/update"), url.Values{"priority": {"high"}}, see, see, see},
+			{"POST", "/tickets/{id}/merge", func(role string) string { return fmt.Sprintf("/tickets/%d/merge", mergeSrc[role].ID) },
+				url.Values{"target": {tid}}, see, see, see},
+			{"GET", "/attachments/{id}", fixed(fmt.Sprintf("/attachments/%d", attID)), nil, see, ok, ok},
+			{"GET", "/contacts/{id}", fixed(fmt.Sprintf("/contacts/%d", e.t1.Requester.ID)), nil, see, ok, ok},
+			{"GET", "/events", fixed("/events"), nil, unauth, ok, ok},
+			{"GET", "/admin", fixed("/admin"), nil, see, forb, see},
+			{"GET", "/admin/agents", fixed("/admin/agents"), nil, see, forb, ok},
+			{"POST", "/admin/agents", fixed("/admin/agents"), url.Values{"name": {"Cy New"}, "email": {"cy@example.com"}, "role": {"agent"}, "password": {testPassword}}, see, forb, see},
+			{"POST", "/admin/agents/{id}", fixed(fmt.Sprintf("/admin/agents/%d", e.agent.ID)), url.Values{"role": {"agent"}, "active": {"1"}}, see, forb, see},
+			{"GET", "/admin/teams", fixed("/admin/teams"), nil, see, forb, ok},
+			{"POST", "/admin/teams", fixed("/admin/teams"), url.Values{"name": {"Returns"}}, see, forb, see},
+			{"POST", "/admin/teams/{id}", fixed(fmt.Sprintf("/admin/teams/%d", e.teamID)), url.Values{"name": {"Billing & Invoices"}}, see, forb, see},
+			{"POST", "/admin/teams/{id}/delete", fixed(fmt.Sprintf("/admin/teams/%d/delete", doomed.ID)), url.Values{}, see, forb, see},
+			{"GET", "/admin/tokens", fixed("/admin/tokens"), nil, see, forb, ok},
+			{"POST", "/admin/tokens", fixed("/admin/tokens"), url.Values{"agent": {fmt.Sprint(e.agent.ID)}, "name": {"CRM"}}, see, forb, cr},
+			{"POST", "/admin/tokens/{id}/revoke", fixed(fmt.Sprintf("/admin/tokens/%d/revoke", tok.ID)), url.Values{}, see, forb, see},
+			{"POST", "/logout", fixed("/logout"), url.Values{}, see, see, see}, // last: ends the sessions
+		}
+		// Every route of the app is in the table.
+		covered := map[string]bool{}
+		for _, r := range rows {
+			covered[r.method+" "+r.pattern] = true
+		}
+		for _, rt := range e.app.routes() {
+			if !covered[rt.method+" "+rt.pattern] {
+				t.Errorf("route %s %s missing from the authorization table", rt.method, rt.pattern)
+			}
+		}
+		// POST without the CSRF token is refused for everyone, changing nothing.
+		for _, r := range rows {
+			if r.method != http.MethodPost {
+				continue
+			}
+			for _, role := range []string{"", "agent", "admin"} {
+				if role == "" && r.pattern != "/login" {
+					continue // anonymous POSTs go to the sign-in page first
+				}
+				w := e.do(req{method: "POST", path: r.path(role), role: role, form: r.form, noCSRF: true})
+				if w.Code != forb {
+					t.Errorf("%s %s as %q without CSRF: %d, want 403", r.method, r.path(role), role, w.Code)
+				}
+			}
+		}
+		for _, r := range rows {
+			for _, c := range []struct {
+				role string
+				want int
+			}{{"", r.anon}, {"agent", r.ag}, {"admin", r.adm}} {
+				w := e.do(req{method: r.method, path: r.path(c.role), role: c.role, form: r.form})
+				if w.Code != c.want {
+					t.Errorf("%s %s as %q: %d, want %d\n%.300s", r.method, r.path(c.role), c.role, w.Code, c.want, w.Body.String())
+					continue
+				}
+				if c.role == "" && r.method == "GET" && c.want == see {
+					if loc := w.Header().Get("Location"); !strings.HasPrefix(loc, "/login?next=") {
+						t.Errorf("%s as anonymous: Location %q", r.path(c.role), loc)
+					}
+				}
+				if c.role == "agent" && c.want == forb && !strings.Contains(w.Body.String(), "Only administrators") {
+					t.Errorf("%s as agent: 403 page without explanation", r.path(c.role))
+				}
+			}
+		}
+		// The admin's changes happened; the agent's attempts did not.
+		if _, err := e.team.AgentByEmail(ctx, desk.System, "cy@example.com"); err != nil {
+			t.Errorf("admin create agent: %v", err)
+		}
+		if ts, _ := e.team.Teams(ctx, desk.System); len(ts) != 2 { // Billing & Invoices, Returns
+			t.Errorf("teams after admin changes: %v", ts)
+		}
+	})
+}

@@ -1,0 +1,202 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/input"
+	"github.com/chromedp/chromedp"
+
+	"switchboard/internal/store/storetest"
+)
+
+// chromiumPath finds the browser: CHROMIUM_PATH, then chromium on PATH.
+func chromiumPath() (string, error) {
+	if p := os.Getenv("CHROMIUM_PATH"); p != "" {
+		return p, nil
+	}
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p, nil
+		}
+	}
+	return "", errors.New("no chromium on PATH; install it (apt-get install chromium) or set CHROMIUM_PATH")
+}
+
+// browser starts headless Chromium with a fresh profile.
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	if os.Getenv("SWITCHBOARD_SKIP_BROWSER") == "1" {
+		t.Skip("SWITCHBOARD_SKIP_BROWSER=1")
+	}
+	path, err := chromiumPath()
+	if err != nil {
+		t.Fatal(err) // CI requires the browser
+	}
+	alloc, cancel := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(path), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1440, 900))
+	t.Cleanup(cancel)
+	ctx, cancel2 := chromedp.NewContext(alloc)
+	t.Cleanup(cancel2)
+	ctx, cancel3 := context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(cancel3)
+	if err := chromedp.Do(ctx); err != nil { // start the browser
+		t.Fatal(err)
+	}
+	return ctx
+}
+
+// shooter saves screenshots to SWITCHBOARD_SCREENSHOTS when set.
+func shooter(t *testing.T) func(ctx context.Context, name string) {
+	dir := os.Getenv("SWITCHBOARD_SCREENSHOTS")
+	return func(ctx context.Context, name string) {
+		t.Helper()
+		if dir == "" {
+			return
+		}
+		buf, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+		if err != nil {
+			t.Fatalf("screenshot %s: %v", name, err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name+".png"), buf, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func step(t *testing.T, ctx context.Context, what string, acts ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	if err := chromedp.Do(ctx, acts...); err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// key presses a shortcut key: a keydown and keyup only, as the char event
+// chromedp would add types the letter into the field the shortcut focuses
+// (a real browser does not, because the keydown was handled).
+func key(k string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		for _, typ := range []input.DispatchKeyEventType{input.DispatchKeyEventTypeRawKeyDown, input.DispatchKeyEventTypeKeyUp} {
+			if _, err := cdp.Call(ctx, t, input.DispatchKeyEvent, input.DispatchKeyEventParams{Type: typ, Key: k}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// waitJS waits until a JavaScript expression is true.
+func waitJS(t *testing.T, ctx context.Context, what, expr string) {
+	t.Helper()
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(10*time.Second), chromedp.WithPollingInterval(50*time.Millisecond))); err != nil {
+		t.Fatalf("%s: waiting for %s: %v", what, expr, err)
+	}
+}
+
+func login(t *testing.T, ctx context.Context, base, email string) {
+	t.Helper()
+	step(t, ctx, "login "+email,
+		chromedp.Navigate(base+"/inbox"),
+		chromedp.WaitVisible(chromedp.ID("email")),
+		chromedp.SendKeys(chromedp.ID("email"), email),
+		chromedp.SendKeys(chromedp.ID("password"), testPassword),
+		chromedp.Click(chromedp.CSS("form button[type=submit]")),
+		chromedp.WaitVisible(chromedp.ID("list")))
+}
+
+// TestJourney drives the agent app in headless Chromium: Ana signs in,
+// opens a ticket, replies, adds a note, assigns it to herself and resolves
+// it, while Bo, in a second browser context, watches the same ticket and
+// the inbox update without reloading.
+func TestJourney(t *testing.T) {
+	ana := browser(t)
+	st := storetest.NewSQLite(t)
+	e := newEnv(t, st)
+	e.seedMore(t)
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	e.app.cfg.Context = ctx
+	go e.app.listenPresence()
+	srv := httptest.NewServer(e.h)
+	defer func() { stop(); srv.CloseClientConnections(); srv.Close() }()
+	shot := shooter(t)
+	base := srv.URL
+	t1 := fmt.Sprint(e.t1.ID)
+
+	// The sign-in page, then a wrong password, then the inbox.
+	step(t, ana, "login page", chromedp.Navigate(base+"/login"), chromedp.WaitVisible(chromedp.ID("email")))
+	shot(ana, "login")
+	step(t, ana, "wrong password",
+		chromedp.SendKeys(chromedp.ID("email"), "ana@example.com"),
+		chromedp.SendKeys(chromedp.ID("password"), "wrong"),
+		chromedp.Click(chromedp.CSS("form button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS(".alert")))
+	login(t, ana, base, "ana@example.com")
+	waitJS(t, ana, "inbox rows", `document.querySelectorAll('#list .row').length >= 5`)
+	shot(ana, "inbox")
+
+	// Bo, in another browser context (own cookies), opens the same ticket.
+	bo, cancelBo := chromedp.NewContext(ana, chromedp.WithNewBrowserContext())
+	defer cancelBo()
+	login(t, bo, base, "bo@example.com")
+	step(t, bo, "bo opens ticket", chromedp.Navigate(base+"/tickets/"+t1+"?view=open"), chromedp.WaitVisible(chromedp.ID("composer")))
+
+	// Ana opens the ticket from the list with the keyboard: j, then o.
+	waitJS(t, ana, "list", `!!document.querySelector('#list .row[data-id="`+t1+`"]')`)
+	step(t, ana, "open ticket", chromedp.Click(chromedp.CSS(`#list .row[data-id="`+t1+`"] a`)), chromedp.WaitVisible(chromedp.ID("composer")))
+	waitJS(t, ana, "presence of Bo", `document.getElementById('presence').innerText.includes('Bo Agent is viewing')`)
+
+	// Bo starts typing: Ana sees him replying.
+	step(t, bo, "bo types", chromedp.SendKeys(chromedp.CSS("#composer textarea"), "Let me check"))
+	waitJS(t, ana, "Bo replying", `document.getElementById('presence').innerText.includes('Bo Agent is replying')`)
+	shot(ana, "ticket")
+
+	// Reply.
+	step(t, ana, "reply",
+		chromedp.SendKeys(chromedp.CSS("#composer textarea"), "Sorry about that, Cleo. I've refunded the second charge."),
+		chromedp.Click(chromedp.ID("send")))
+	waitJS(t, ana, "reply in thread", `[...document.querySelectorAll('#thread .msg.out')].some(m => m.innerText.includes('refunded the second charge'))`)
+	waitJS(t, ana, "composer cleared", `document.querySelector('#composer textarea').value === ''`)
+
+	// Note, with the n shortcut and Ctrl+Enter.
+	step(t, ana, "note shortcut", chromedp.Click(chromedp.ID("ticket-title")), key("n"))
+	waitJS(t, ana, "note tab", `document.getElementById('kind-note').checked && document.activeElement.tagName === 'TEXTAREA'`)
+	step(t, ana, "note",
+		chromedp.SendKeys(chromedp.CSS("#composer textarea"), "Refund ID re_123, visible in Stripe tomorrow."),
+		chromedp.KeyEvent("\r", chromedp.KeyModifiers(chromedp.ModifierCtrl)))
+	waitJS(t, ana, "note in thread", `[...document.querySelectorAll('#thread .msg.note')].some(m => m.innerText.includes('re_123'))`)
+
+	// Assign to me (a), then resolve (e).
+	step(t, ana, "assign", chromedp.Click(chromedp.ID("act-assign")))
+	waitJS(t, ana, "assigned", `document.getElementById('ticket-head').innerText.includes('assigned to Ana Admin')`)
+	step(t, ana, "resolve", chromedp.Click(chromedp.ID("ticket-title")), key("e"))
+	waitJS(t, ana, "resolved", `!!document.querySelector('#ticket-head .badge.st-resolved')`)
+
+	// Bo saw everything without reloading, and kept his half-written reply.
+	waitJS(t, bo, "Bo sees reply and note", `document.getElementById('thread').innerText.includes('refunded the second charge') && document.getElementById('thread').innerText.includes('re_123')`)
+	waitJS(t, bo, "Bo sees resolved", `!!document.querySelector('#ticket-head .badge.st-resolved')`)
+	waitJS(t, bo, "Bo's list drops the resolved ticket", `!document.querySelector('#list .row[data-id="`+t1+`"]')`)
+	waitJS(t, bo, "Bo's draft kept", `document.querySelector('#composer textarea').value === 'Let me check'`)
+	shot(bo, "live-update")
+
+	// The shortcut sheet, the admin screens and a phone.
+	step(t, ana, "shortcut sheet", chromedp.Click(chromedp.ID("ticket-title")), key("?"), chromedp.WaitVisible(chromedp.ID("shortcuts")))
+	shot(ana, "shortcuts")
+	step(t, ana, "admin", chromedp.Navigate(base+"/admin/agents"), chromedp.WaitVisible(chromedp.CSS("main.admin")))
+	shot(ana, "admin")
+	step(t, ana, "phone inbox", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile), chromedp.Navigate(base+"/inbox"), chromedp.WaitVisible(chromedp.ID("list")))
+	shot(ana, "phone-inbox")
+	step(t, ana, "phone ticket", chromedp.Navigate(base+"/tickets/"+t1), chromedp.WaitVisible(chromedp.ID("composer")))
+	shot(ana, "phone-ticket")
+}

@@ -1,0 +1,167 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+
+	"switchboard/internal/desk"
+	"switchboard/internal/i18n"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+// templateSet is every template parsed with one locale's functions.
+type templateSet struct{ t *template.Template }
+
+// pageData is the data every template gets: who is signed in, the CSRF
+// token, the locale, and the page's own data in D.
+type pageData struct {
+	Title string
+	Me    desk.Actor
+	CSRF  string
+	Lang  string
+	Path  string
+	Nav   string // the top navigation entry to mark current
+	D     any
+}
+
+func (a *app) pageData(r *http.Request, rq *request, title string, d any) pageData {
+	nav := "inbox"
+	if strings.HasPrefix(r.URL.Path, "/admin") {
+		nav = "admin"
+	}
+	return pageData{Title: title, Me: rq.actor, CSRF: rq.sess.CSRF, Lang: rq.loc.Locale,
+		Path: r.URL.Path, Nav: nav, D: d}
+}
+
+// parseTemplates parses the templates once per shipped locale, so {{t}}
+// needs no per-request cloning.
+func (a *app) parseTemplates() (map[string]*templateSet, error) {
+	out := map[string]*templateSet{}
+	for _, locale := range a.cat.Locales() {
+		t, err := template.New("").Funcs(a.funcs(a.cat.For(locale))).ParseFS(templateFS, "templates/*.html")
+		if err != nil {
+			return nil, fmt.Errorf("web: parse templates: %w", err)
+		}
+		out[locale] = &templateSet{t: t}
+	}
+	return out, nil
+}
+
+func (a *app) funcs(l *i18n.Localizer) template.FuncMap {
+	return template.FuncMap{
+		"t":  l.T,
+		"tn": l.N,
+		"ago": func(v any) string {
+			switch t := v.(type) {
+			case time.Time:
+				if t.IsZero() {
+					return ""
+				}
+				return l.Ago(t, a.cfg.Clock.Now())
+			case *time.Time:
+				if t == nil {
+					return ""
+				}
+				return l.Ago(*t, a.cfg.Clock.Now())
+			}
+			return ""
+		},
+		"datetime": func(v any) string {
+			switch t := v.(type) {
+			case time.Time:
+				return l.DateTime(t)
+			case *time.Time:
+				if t != nil {
+					return l.DateTime(*t)
+				}
+			}
+			return ""
+		},
+		"iso":      func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"asset":    func(name string) string { return a.static.url(name) },
+		"initials": initials,
+		"avatar":   func(id int64) string { return fmt.Sprintf("av%d", id%8) },
+		// messageHTML marks the service's sanitized HTML of a message as
+		// safe. It is the only place HTML from data reaches a page.
+		"messageHTML": func(m desk.Message) template.HTML { return template.HTML(m.HTML) },
+		"dict": func(kv ...any) map[string]any {
+			m := map[string]any{}
+			for i := 0; i+1 < len(kv); i += 2 {
+				m[fmt.Sprint(kv[i])] = kv[i+1]
+			}
+			return m
+		},
+		"hasID": func(ids []int64, id int64) bool { return slices.Contains(ids, id) },
+		"join":  strings.Join,
+		// link joins parts into one URL. Use it for a whole href with a
+		// query: html/template would query-escape a value placed after "?".
+		"link": func(parts ...any) string { return fmt.Sprint(parts...) },
+		"size": humanSize,
+		"deref": func(p *int64) int64 {
+			if p == nil {
+				return 0
+			}
+			return *p
+		},
+		"statuses":   func() []desk.Status { return desk.Statuses },
+		"priorities": func() []desk.Priority { return desk.Priorities },
+	}
+}
+
+// initials returns up to two initials of a name for an avatar.
+func initials(name string) string {
+	var out []rune
+	for f := range strings.FieldsSeq(name) {
+		r := []rune(f)
+		if len(r) > 0 && unicode.IsLetter(r[0]) {
+			out = append(out, unicode.ToUpper(r[0]))
+		}
+		if len(out) == 2 {
+			break
+		}
+	}
+	if len(out) == 0 {
+		return "?"
+	}
+	return string(out)
+}
+
+func humanSize(n int64) string {
+	switch {
+	case n < 1024:
+		return fmt.Sprintf("%d B", n)
+	case n < 1024*1024:
+		return fmt.Sprintf("%.0f KB", float64(n)/1024)
+	}
+	return fmt.Sprintf("%.1f MB", float64(n)/(1024*1024))
+}
+
+// render executes the named template into a buffer and writes it with
+// the status, so a template error never sends half a page.
+func (a *app) render(w http.ResponseWriter, r *http.Request, rq *request, status int, name string, data any) {
+	set := a.tpl[rq.loc.Locale]
+	if set == nil {
+		set = a.tpl[i18n.Fallback]
+	}
+	var buf bytes.Buffer
+	if err := set.t.ExecuteTemplate(&buf, name, data); err != nil {
+		a.log.ErrorContext(r.Context(), "web: render", "template", name, "err", err)
+		http.Error(w, rq.loc.T("error.internal"), http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Vary", "HX-Request")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}

@@ -1,0 +1,99 @@
+package web
+
+import (
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+	"mime"
+	"net/http"
+	"path"
+	"strings"
+)
+
+//go:embed static
+var staticFS embed.FS
+
+// staticFile is one embedded asset with its hash and gzipped form.
+type staticFile struct {
+	body, gz []byte
+	hash     string
+	ctype    string
+}
+
+// staticFiles serves the embedded assets with long-lived caching for
+// versioned URLs (?v=hash), ETags, and gzip.
+type staticFiles struct{ files map[string]*staticFile }
+
+func loadStatic() (*staticFiles, error) {
+	s := &staticFiles{files: map[string]*staticFile{}}
+	err := fs.WalkDir(staticFS, "static", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		body, err := staticFS.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(body)
+		f := &staticFile{body: body, hash: hex.EncodeToString(sum[:6]), ctype: mime.TypeByExtension(path.Ext(p))}
+		if f.ctype == "" {
+			f.ctype = "application/octet-stream"
+		}
+		if strings.HasPrefix(f.ctype, "text/") || strings.Contains(f.ctype, "javascript") || strings.Contains(f.ctype, "svg") {
+			var buf bytes.Buffer
+			zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+			_, _ = zw.Write(body)
+			_ = zw.Close()
+			f.gz = buf.Bytes()
+		}
+		s.files[path.Base(p)] = f
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("web: load static: %w", err)
+	}
+	return s, nil
+}
+
+// url returns the versioned URL of an asset.
+func (s *staticFiles) url(name string) string {
+	if f, ok := s.files[name]; ok {
+		return "/static/" + name + "?v=" + f.hash
+	}
+	return "/static/" + name
+}
+
+func (s *staticFiles) serve(w http.ResponseWriter, r *http.Request) {
+	f, ok := s.files[r.PathValue("name")]
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	h := w.Header()
+	etag := `"` + f.hash + `"`
+	h.Set("ETag", etag)
+	h.Set("Vary", "Accept-Encoding")
+	if r.URL.Query().Get("v") == f.hash {
+		h.Set("Cache-Control", "public, max-age=31536000, immutable")
+	} else {
+		h.Set("Cache-Control", "public, max-age=300")
+	}
+	if r.Header.Get("If-None-Match") == etag {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	h.Set("Content-Type", f.ctype)
+	body := f.body
+	if f.gz != nil && strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
+		h.Set("Content-Encoding", "gzip")
+		body = f.gz
+	}
+	h.Set("Content-Length", fmt.Sprint(len(body)))
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(body)
+	}
+}

@@ -1,0 +1,255 @@
+// Switchboard agent app: live updates over SSE, presence heartbeats,
+// keyboard shortcuts, composer drafts. No inline script (CSP); htmx does
+// the swapping.
+(function () {
+  "use strict";
+  var body = document.body;
+  var csrf = body.getAttribute("data-csrf") || "";
+  var me = body.getAttribute("data-me");
+  var $ = function (s, r) { return (r || document).querySelector(s); };
+  var $$ = function (s, r) { return Array.prototype.slice.call((r || document).querySelectorAll(s)); };
+
+  function openTicket() {
+    var p = $("#ticket-pane[data-ticket]");
+    return p ? p.getAttribute("data-ticket") : null;
+  }
+  function announce(text) {
+    var live = $("#live");
+    if (!live || !text) return;
+    live.textContent = "";
+    setTimeout(function () { live.textContent = text; }, 50);
+  }
+
+  // ---- live updates -------------------------------------------------
+  var timers = {};
+  function debounce(key, ms, fn) {
+    clearTimeout(timers[key]);
+    timers[key] = setTimeout(fn, ms);
+  }
+  var liveUntil = 0;
+  function fire(name) { liveUntil = Date.now() + 4000; htmx.trigger(body, name); }
+  function refreshAll() {
+    fire("sb-tickets");
+    var id = openTicket();
+    if (id) { fire("sb-ticket-" + id); fire("sb-presence-" + id); }
+  }
+  if (me && window.EventSource) {
+    var es = new EventSource("/events");
+    var broken = false;
+    es.addEventListener("ticket", function (e) {
+      var d = JSON.parse(e.data);
+      debounce("list", 400, function () { fire("sb-tickets"); });
+      if (String(d.ticket_id) === openTicket()) {
+        debounce("t" + d.ticket_id, 250, function () { fire("sb-ticket-" + d.ticket_id); });
+      }
+      if (!d.self) announce(d.text);
+    });
+    es.addEventListener("presence", function (e) {
+      var d = JSON.parse(e.data);
+      if (String(d.ticket_id) === openTicket()) fire("sb-presence-" + d.ticket_id);
+    });
+    es.addEventListener("resync", refreshAll);
+    es.onerror = function () { broken = true; };
+    es.onopen = function () { if (broken) { broken = false; refreshAll(); } };
+  }
+
+  // Highlight rows and messages that changed in a live refresh.
+  var seen = {};
+  function mark(root, flash) {
+    $$(".row[data-id], .msg[data-id]", root).forEach(function (el) {
+      var key = el.className.split(" ")[0] + el.getAttribute("data-id");
+      var v = el.getAttribute("data-v") || "1";
+      if (flash && seen[key] !== v) el.classList.add("flash");
+      seen[key] = v;
+    });
+  }
+  mark(document, false);
+
+  // Don't replace the side panel while the agent is editing in it.
+  body.addEventListener("htmx:beforeRequest", function (e) {
+    var elt = e.detail.elt;
+    if (elt && elt.id === "ticket-side" && elt.contains(document.activeElement) &&
+        document.activeElement.tagName !== "BUTTON" && document.activeElement !== elt) {
+      e.preventDefault();
+      elt.setAttribute("data-stale", "1");
+    }
+  });
+  body.addEventListener("focusout", function (e) {
+    var side = $("#ticket-side[data-stale]");
+    if (side && !side.contains(e.relatedTarget)) {
+      side.removeAttribute("data-stale");
+      htmx.ajax("GET", "/tickets/" + openTicket() + "/side", { target: "#ticket-side", swap: "outerHTML" });
+    }
+  });
+
+  // Keep the newest message in view when the thread grows, unless the
+  // agent scrolled up to read.
+  var stick = true;
+  document.addEventListener("scroll", function (e) {
+    var c = e.target;
+    if (c.classList && c.classList.contains("ticket-col")) stick = c.scrollHeight - c.scrollTop - c.clientHeight < 80;
+  }, true);
+  function toBottom() { var c = $(".ticket-col"); if (c) c.scrollTop = c.scrollHeight; }
+
+  htmx.onLoad(function (root) {
+    mark(root, Date.now() < liveUntil);
+    if (root.id === "thread" && stick) toBottom();
+    $$(".toast", root).forEach(function (t) { setTimeout(function () { t.remove(); }, 6000); });
+    if (root.querySelector && (root.id === "ticket-pane" || $("#composer", root))) initTicket();
+    $$("[data-select]", root).forEach(function (el) { el.addEventListener("focus", function () { el.select(); }); });
+  });
+
+  // ---- the open ticket: drafts and presence ---------------------------
+  var current = null, lastTyped = 0, lastState = "", beatTimer = null;
+  function beat(id, state) {
+    var data = new URLSearchParams({ state: state, csrf: csrf });
+    if (state === "left" && navigator.sendBeacon) {
+      navigator.sendBeacon("/tickets/" + id + "/presence", data);
+      return;
+    }
+    fetch("/tickets/" + id + "/presence", { method: "POST", body: data, credentials: "same-origin",
+      headers: { "X-CSRF-Token": csrf } }).catch(function () {});
+  }
+  function state() {
+    var ta = $("#composer textarea");
+    return ta && ta.value.trim() && Date.now() - lastTyped < 30000 ? "replying" : "viewing";
+  }
+  function tick(force) {
+    if (!current) return;
+    var s = state();
+    if (force || s !== lastState) { lastState = s; beat(current, s); }
+  }
+  function initTicket() {
+    var id = openTicket();
+    var form = $("#composer");
+    $$(".row").forEach(function (r) {
+      var on = r.getAttribute("data-id") === id;
+      r.classList.toggle("current", on);
+      var a = $("a", r);
+      if (on) a.setAttribute("aria-current", "true"); else a.removeAttribute("aria-current");
+    });
+    if (id !== current) {
+      stick = true;
+      toBottom();
+      if (current) beat(current, "left");
+      current = id; lastState = "";
+      clearInterval(beatTimer);
+      if (id) beatTimer = setInterval(function () { tick(true); }, 20000);
+      tick(true);
+    }
+    if (!form || form.getAttribute("data-init")) return;
+    form.setAttribute("data-init", "1");
+    var ta = $("textarea", form), key = "sb-draft-" + form.getAttribute("data-ticket");
+    var status = $(".draft-state", form);
+    try {
+      var saved = JSON.parse(localStorage.getItem(key) || "null");
+      if (saved && saved.body && !ta.value) {
+        ta.value = saved.body;
+        if (saved.kind === "note") $("#kind-note", form).checked = true;
+      }
+    } catch (err) { /* storage unavailable */ }
+    function save() {
+      try {
+        if (ta.value.trim()) {
+          var kind = $("#kind-note", form).checked ? "note" : "reply";
+          localStorage.setItem(key, JSON.stringify({ body: ta.value, kind: kind }));
+          status.textContent = status.getAttribute("data-saved") || "✓";
+        } else {
+          localStorage.removeItem(key);
+          status.textContent = "";
+        }
+      } catch (err) { /* storage full or unavailable */ }
+    }
+    ta.addEventListener("input", function () {
+      lastTyped = Date.now();
+      debounce("draft", 300, save);
+      tick(false);
+    });
+    form.addEventListener("change", function (e) { if (e.target.name === "kind") save(); });
+    ta.addEventListener("keydown", function (e) {
+      if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
+        e.preventDefault();
+        if (form.requestSubmit) form.requestSubmit(); else $("#send", form).click();
+      } else if (e.key === "Escape") {
+        ta.blur();
+      }
+    });
+    form.addEventListener("htmx:afterRequest", function (e) {
+      if (e.detail.elt !== form || !e.detail.successful) return;
+      ta.value = "";
+      $$("input[type=file]", form).forEach(function (f) { f.value = ""; });
+      try { localStorage.removeItem(key); } catch (err) { /* ignore */ }
+      status.textContent = "";
+      lastTyped = 0;
+      tick(false);
+    });
+  }
+  window.addEventListener("pagehide", function () { if (current) beat(current, "left"); });
+
+  // ---- confirmations ---------------------------------------------------
+  document.addEventListener("submit", function (e) {
+    var msg = e.target.getAttribute && e.target.getAttribute("data-confirm");
+    if (msg && !window.confirm(msg)) { e.preventDefault(); e.stopImmediatePropagation(); }
+  }, true);
+
+  // ---- keyboard ---------------------------------------------------------
+  function typing(el) {
+    if (!el) return false;
+    var t = el.tagName;
+    return t === "INPUT" || t === "TEXTAREA" || t === "SELECT" || el.isContentEditable;
+  }
+  function rows() { return $$("#list .row"); }
+  function selected() {
+    var r = rows();
+    for (var i = 0; i < r.length; i++) if (r[i].classList.contains("sel")) return i;
+    for (i = 0; i < r.length; i++) if (r[i].classList.contains("current")) return i;
+    return -1;
+  }
+  function select(i) {
+    var r = rows();
+    if (!r.length) return;
+    i = Math.max(0, Math.min(r.length - 1, i));
+    r.forEach(function (x) { x.classList.remove("sel"); });
+    r[i].classList.add("sel");
+    $("a", r[i]).focus();
+  }
+  function click(sel) { var b = $(sel); if (b) b.click(); }
+  function compose(kind) {
+    var radio = $("#kind-" + kind);
+    var ta = $("#composer textarea");
+    if (!radio || !ta) return;
+    radio.checked = true;
+    ta.focus();
+  }
+  var gPressed = 0;
+  document.addEventListener("keydown", function (e) {
+    if (e.ctrlKey || e.metaKey || e.altKey || typing(e.target)) return;
+    if ($("dialog[open]") && e.key !== "?") return;
+    var k = e.key;
+    if (gPressed && Date.now() - gPressed < 1200) {
+      gPressed = 0;
+      if (k === "i") { e.preventDefault(); window.location.href = "/inbox"; }
+      return;
+    }
+    switch (k) {
+      case "j": select(selected() + 1); break;
+      case "k": select(selected() - 1); break;
+      case "o": var i = selected(); if (i >= 0) $("a", rows()[i]).click(); break;
+      case "r": compose("reply"); break;
+      case "n": compose("note"); break;
+      case "a": click("#act-assign"); break;
+      case "e": click("#act-resolve"); break;
+      case "s": click("#act-pending"); break;
+      case "#": click("#act-spam"); break;
+      case "/": var q = $("#q"); if (q) q.focus(); break;
+      case "g": gPressed = Date.now(); break;
+      case "?": var d = $("#shortcuts"); if (d) { if (d.open) d.close(); else d.showModal(); } break;
+      default: return;
+    }
+    e.preventDefault();
+  });
+  document.addEventListener("click", function (e) {
+    var b = e.target.closest && e.target.closest("[data-action=shortcuts]");
+    if (b) $("#shortcuts").showModal();
+  });
+})();
