@@ -33,7 +33,7 @@ func TestCommandsAndServe(t *testing.T) {
 			if _, errOut, code := in.run("", "user", "add", "--email", "x@e2e.example", "--name", "X", "--role", "boss"); code != 2 || !strings.Contains(errOut, "--role") {
 				t.Errorf("bad role: exit %d, stderr %q; want 2 and a message naming --role", code, errOut)
 			}
-			if _, errOut, code := in.run("", "user", "add", "--email", "admin@e2e.example", "--name", "Again", "--role", "agent", "--password-stdin"); code != 1 || errOut == "" {
+			if _, errOut, code := in.run("another-password\n", "user", "add", "--email", "admin@e2e.example", "--name", "Again", "--role", "agent", "--password-stdin"); code != 1 || errOut == "" {
 				t.Errorf("duplicate email: exit %d, stderr %q; want 1 and a message", code, errOut)
 			}
 			if _, errOut, code := in.run("", "token", "create", "--email", "nobody@e2e.example"); code != 1 || !strings.Contains(errOut, "nobody@e2e.example") {
