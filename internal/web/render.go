@@ -2,12 +2,14 @@ package web
 
 import (
 	"bytes"
+	"compress/gzip"
 	"embed"
 	"fmt"
 	"html/template"
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 
@@ -161,7 +163,21 @@ func (a *app) render(w http.ResponseWriter, r *http.Request, rq *request, status
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
-	h.Set("Vary", "HX-Request")
+	h.Set("Vary", "HX-Request, Accept-Encoding")
+	body := buf.Bytes()
+	if len(body) > 1024 && strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
+		var gz bytes.Buffer
+		zw := gzipWriters.Get().(*gzip.Writer)
+		zw.Reset(&gz)
+		_, _ = zw.Write(body)
+		_ = zw.Close()
+		gzipWriters.Put(zw)
+		h.Set("Content-Encoding", "gzip")
+		body = gz.Bytes()
+	}
 	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
+	_, _ = w.Write(body)
 }
+
+// gzipWriters reuses compressors for HTML responses.
+var gzipWriters = sync.Pool{New: func() any { zw, _ := gzip.NewWriterLevel(nil, gzip.DefaultCompression); return zw }}
