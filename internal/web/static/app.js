@@ -249,6 +249,8 @@
     e.preventDefault();
   });
   document.addEventListener("click", function (e) {
+    var toast = e.target.closest && e.target.closest(".toast");
+    if (toast) toast.remove();
     var b = e.target.closest && e.target.closest("[data-action=shortcuts]");
     if (b) $("#shortcuts").showModal();
   });
