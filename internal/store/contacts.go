@@ -54,17 +54,28 @@ func (tx *Tx) InsertContact(ctx context.Context, c desk.Contact) (int64, error) 
 // FindOrCreateContact returns the id of the contact owning email, creating
 // one named name if none does. It is safe against concurrent creators.
 func (tx *Tx) FindOrCreateContact(ctx context.Context, email, name string, at time.Time) (id int64, created bool, err error) {
+	ref, created, err := tx.FindOrCreateRequester(ctx, email, name, at)
+	return ref.ID, created, err
+}
+
+// FindOrCreateRequester is FindOrCreateContact returning the contact's
+// short form (id, primary email, name), in one query when it exists.
+func (tx *Tx) FindOrCreateRequester(ctx context.Context, email, name string, at time.Time) (ref desk.ContactRef, created bool, err error) {
 	email = NormalizeEmail(email)
-	id, err = tx.ContactIDByEmail(ctx, email)
+	lookup := func() error {
+		return tx.queryRow(ctx, `SELECT c.id, c.email, c.name FROM contact_emails ce JOIN contacts c ON c.id = ce.contact_id
+			WHERE ce.email = ?`, email).Scan(&ref.ID, &ref.Email, &ref.Name)
+	}
+	err = lookup()
 	if err == nil {
-		return id, false, nil
+		return ref, false, nil
 	}
-	if !desk.IsNotFound(err) {
-		return 0, false, err
+	if err != sql.ErrNoRows {
+		return ref, false, fmt.Errorf("store: find contact by email: %w", mapErr(err))
 	}
-	id, err = tx.insertID(ctx, `INSERT INTO contacts (name, email, created_at, updated_at) VALUES (?, ?, ?, ?)`, name, email, at, at)
+	id, err := tx.insertID(ctx, `INSERT INTO contacts (name, email, created_at, updated_at) VALUES (?, ?, ?, ?)`, name, email, at, at)
 	if err != nil {
-		return 0, false, fmt.Errorf("store: insert contact: %w", err)
+		return ref, false, fmt.Errorf("store: insert contact: %w", err)
 	}
 	// A concurrent creator may have claimed the address since the lookup:
 	// then keep theirs and drop ours.
@@ -72,16 +83,18 @@ func (tx *Tx) FindOrCreateContact(ctx context.Context, email, name string, at ti
 	err = tx.queryRow(ctx, `INSERT INTO contact_emails (email, contact_id, position) VALUES (?, ?, 0)
 		ON CONFLICT (email) DO NOTHING RETURNING contact_id`, email, id).Scan(&owner)
 	if err == nil {
-		return id, true, nil
+		return desk.ContactRef{ID: id, Email: email, Name: name}, true, nil
 	}
 	if err != sql.ErrNoRows {
-		return 0, false, fmt.Errorf("store: insert contact email: %w", mapErr(err))
+		return ref, false, fmt.Errorf("store: insert contact email: %w", mapErr(err))
 	}
 	if _, err := tx.exec(ctx, "DELETE FROM contacts WHERE id = ?", id); err != nil {
-		return 0, false, fmt.Errorf("store: insert contact: %w", err)
+		return ref, false, fmt.Errorf("store: insert contact: %w", err)
 	}
-	id, err = tx.ContactIDByEmail(ctx, email)
-	return id, false, err
+	if err := lookup(); err != nil {
+		return ref, false, fmt.Errorf("store: find contact by email: %w", mapErr(err))
+	}
+	return ref, false, nil
 }
 
 // UpdateContact writes a contact's name, company and updated_at.

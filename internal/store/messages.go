@@ -166,11 +166,21 @@ func (tx *Tx) Attachment(ctx context.Context, id int64) (desk.Attachment, []byte
 }
 
 // InsertEvent appends an entry to a ticket's timeline.
-func (tx *Tx) InsertEvent(ctx context.Context, e desk.Event) error {
+func (tx *Tx) InsertEvent(ctx context.Context, e desk.Event) error { return tx.InsertEvents(ctx, e) }
+
+// InsertEvents appends entries to tickets' timelines in one statement.
+func (tx *Tx) InsertEvents(ctx context.Context, evs ...desk.Event) error {
+	if len(evs) == 0 {
+		return nil
+	}
+	args := make([]any, 0, len(evs)*8)
+	for _, e := range evs {
+		args = append(args, e.TicketID, nullInt(e.AgentID), e.Actor, e.Action, e.Field, e.Old, e.New, e.At)
+	}
 	_, err := tx.exec(ctx, `INSERT INTO ticket_events (ticket_id, agent_id, actor, action, field, old_value, new_value, at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, e.TicketID, nullInt(e.AgentID), e.Actor, e.Action, e.Field, e.Old, e.New, e.At)
+		VALUES `+tuples(len(evs), 8), args...)
 	if err != nil {
-		return fmt.Errorf("store: insert event on ticket %d: %w", e.TicketID, err)
+		return fmt.Errorf("store: insert events on ticket %d: %w", evs[0].TicketID, err)
 	}
 	return nil
 }

@@ -54,6 +54,27 @@ func (tx *Tx) Agent(ctx context.Context, id int64) (desk.Agent, error) {
 	return a, tx.fillAgentTeams(ctx, []*desk.Agent{&a})
 }
 
+// AgentRef returns the short form of an agent and whether it is active.
+func (tx *Tx) AgentRef(ctx context.Context, id int64) (desk.AgentRef, bool, error) {
+	var r desk.AgentRef
+	var active bool
+	err := tx.queryRow(ctx, "SELECT id, email, name, active FROM agents WHERE id = ?", id).Scan(&r.ID, &r.Email, &r.Name, &active)
+	if err != nil {
+		return r, false, wrap(err, "Agent", "get agent %d", id)
+	}
+	return r, active, nil
+}
+
+// TeamRef returns the short form of a team.
+func (tx *Tx) TeamRef(ctx context.Context, id int64) (desk.TeamRef, error) {
+	var r desk.TeamRef
+	err := tx.queryRow(ctx, "SELECT id, name FROM teams WHERE id = ?", id).Scan(&r.ID, &r.Name)
+	if err != nil {
+		return r, wrap(err, "Team", "get team %d", id)
+	}
+	return r, nil
+}
+
 // AgentCredentials returns the agent with that email (case-insensitive)
 // and its password hash ("" if it has none).
 func (tx *Tx) AgentCredentials(ctx context.Context, email string) (desk.Agent, string, error) {

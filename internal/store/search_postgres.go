@@ -19,13 +19,6 @@ func (tx *Tx) nextTicketNumberPG(ctx context.Context) (int64, error) {
 	return n, nil
 }
 
-func (tx *Tx) indexTicketPG(ctx context.Context, id int64, subject, text string) error {
-	if _, err := tx.exec(ctx, "UPDATE tickets SET search = to_tsvector('simple', ?) || to_tsvector('simple', ?) WHERE id = ?", subject, text, id); err != nil {
-		return fmt.Errorf("store: index ticket %d: %w", id, err)
-	}
-	return nil
-}
-
 func (tx *Tx) reindexSubjectPG(ctx context.Context, id int64, subject string) error {
 	_, err := tx.exec(ctx, `UPDATE tickets SET search = to_tsvector('simple', ?) ||
 		to_tsvector('simple', coalesce((SELECT string_agg(left(body_text, 65536), ' ') FROM messages

@@ -22,11 +22,9 @@ func (tx *Tx) nextTicketNumber(ctx context.Context) (int64, error) {
 	return n, nil
 }
 
-// indexTicket creates the search document of a new ticket.
+// indexTicket creates the search document of a new ticket (on PostgreSQL
+// InsertTicket fills the search column itself).
 func (tx *Tx) indexTicket(ctx context.Context, id int64, subject, text string) error {
-	if tx.pg {
-		return tx.indexTicketPG(ctx, id, subject, text)
-	}
 	if _, err := tx.exec(ctx, "INSERT INTO tickets_fts (rowid, subject, body) VALUES (?, ?, ?)", id, subject, text); err != nil {
 		return fmt.Errorf("store: index ticket %d: %w", id, err)
 	}

@@ -58,24 +58,30 @@ func unmarshalMap(s string) map[string]string {
 // t.ID and t.Number, and indexes its subject and text (the first message's
 // text, usually) for search. The requester, assignee and team must exist.
 func (tx *Tx) InsertTicket(ctx context.Context, t *desk.Ticket, text string) error {
-	num, err := tx.nextTicketNumber(ctx)
-	if err != nil {
-		return err
-	}
-	t.Number = num
-	id, err := tx.insertID(ctx, `INSERT INTO tickets (number, subject, status, priority, channel, requester_id,
-		assignee_id, team_id, custom_fields, created_at, updated_at, first_response_at, resolved_at,
-		last_activity_at, preview, message_count, merged_into)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		t.Number, t.Subject, string(t.Status), string(t.Priority), string(t.Channel), t.Requester.ID,
+	text = truncateForIndex(text)
+	args := []any{t.Subject, string(t.Status), string(t.Priority), string(t.Channel), t.Requester.ID,
 		refID(t.Assignee), teamID(t.Team), marshalMap(t.CustomFields), t.CreatedAt, t.UpdatedAt,
-		t.FirstResponseAt, t.ResolvedAt, t.LastActivityAt, t.Preview, t.MessageCount, nullInt(t.MergedInto))
-	if err != nil {
-		return fmt.Errorf("store: insert ticket: %w", err)
+		t.FirstResponseAt, t.ResolvedAt, t.LastActivityAt, t.Preview, t.MessageCount, nullInt(t.MergedInto)}
+	const cols = `subject, status, priority, channel, requester_id, assignee_id, team_id, custom_fields,
+		created_at, updated_at, first_response_at, resolved_at, last_activity_at, preview, message_count, merged_into`
+	var err error
+	if tx.pg {
+		// Number from the sequence and search document in the same statement.
+		err = tx.queryRow(ctx, `INSERT INTO tickets (number, search, `+cols+`)
+			VALUES (nextval('ticket_number_seq'), to_tsvector('simple', ?) || to_tsvector('simple', ?), `+placeholders(len(args))+`)
+			RETURNING id, number`, append([]any{t.Subject, text}, args...)...).Scan(&t.ID, &t.Number)
+	} else {
+		if t.Number, err = tx.nextTicketNumber(ctx); err != nil {
+			return err
+		}
+		err = tx.queryRow(ctx, `INSERT INTO tickets (number, `+cols+`) VALUES (?, `+placeholders(len(args))+`) RETURNING id`,
+			append([]any{t.Number}, args...)...).Scan(&t.ID)
+		if err == nil {
+			err = tx.indexTicket(ctx, t.ID, t.Subject, text)
+		}
 	}
-	t.ID = id
-	if err := tx.indexTicket(ctx, id, t.Subject, truncateForIndex(text)); err != nil {
-		return err
+	if err != nil {
+		return fmt.Errorf("store: insert ticket: %w", mapErr(err))
 	}
 	return nil
 }
@@ -219,28 +225,84 @@ func (tx *Tx) SetTicketTags(ctx context.Context, ticketID int64, names []string)
 	if _, err := tx.exec(ctx, "DELETE FROM ticket_tags WHERE ticket_id = ?", ticketID); err != nil {
 		return fmt.Errorf("store: set tags of ticket %d: %w", ticketID, err)
 	}
-	for _, n := range dedupe(names) {
-		id, err := tx.tagID(ctx, n)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.exec(ctx, "INSERT INTO ticket_tags (ticket_id, tag_id) VALUES (?, ?) ON CONFLICT DO NOTHING", ticketID, id); err != nil {
-			return fmt.Errorf("store: set tags of ticket %d: %w", ticketID, err)
-		}
+	return tx.AddTicketTags(ctx, ticketID, names)
+}
+
+// AddTicketTags adds tags (already normalised) to a ticket, creating
+// tags as needed: two statements when the tags exist.
+func (tx *Tx) AddTicketTags(ctx context.Context, ticketID int64, names []string) error {
+	names = dedupe(names)
+	if len(names) == 0 {
+		return nil
+	}
+	ids, err := tx.tagIDs(ctx, names)
+	if err != nil {
+		return err
+	}
+	args := make([]any, 0, 2*len(ids))
+	for _, id := range ids {
+		args = append(args, ticketID, id)
+	}
+	if _, err := tx.exec(ctx, "INSERT INTO ticket_tags (ticket_id, tag_id) VALUES "+tuples(len(ids), 2)+" ON CONFLICT DO NOTHING", args...); err != nil {
+		return fmt.Errorf("store: tag ticket %d: %w", ticketID, err)
 	}
 	return nil
 }
 
+// tagIDs returns the ids of the named tags, creating missing ones.
+func (tx *Tx) tagIDs(ctx context.Context, names []string) ([]int64, error) {
+	args := make([]any, len(names))
+	for i, n := range names {
+		args[i] = n
+	}
+	found := map[string]int64{}
+	load := func() error {
+		rows, err := tx.query(ctx, "SELECT name, id FROM tags WHERE name IN ("+placeholders(len(args))+")", args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var n string
+			var id int64
+			if err := rows.Scan(&n, &id); err != nil {
+				return err
+			}
+			found[n] = id
+		}
+		return rows.Err()
+	}
+	if err := load(); err != nil {
+		return nil, fmt.Errorf("store: get tags: %w", err)
+	}
+	var missing []any
+	for _, n := range names {
+		if _, ok := found[n]; !ok {
+			missing = append(missing, n)
+		}
+	}
+	if len(missing) > 0 {
+		if _, err := tx.exec(ctx, "INSERT INTO tags (name) VALUES "+tuples(len(missing), 1)+" ON CONFLICT (name) DO NOTHING", missing...); err != nil {
+			return nil, fmt.Errorf("store: create tags: %w", err)
+		}
+		if err := load(); err != nil {
+			return nil, fmt.Errorf("store: get tags: %w", err)
+		}
+	}
+	ids := make([]int64, 0, len(names))
+	for _, n := range names {
+		ids = append(ids, found[n])
+	}
+	return ids, nil
+}
+
 // tagID returns the id of the tag, creating it if needed.
 func (tx *Tx) tagID(ctx context.Context, name string) (int64, error) {
-	if _, err := tx.exec(ctx, "INSERT INTO tags (name) VALUES (?) ON CONFLICT (name) DO NOTHING", name); err != nil {
-		return 0, fmt.Errorf("store: create tag %q: %w", name, err)
+	ids, err := tx.tagIDs(ctx, []string{name})
+	if err != nil {
+		return 0, err
 	}
-	var id int64
-	if err := tx.queryRow(ctx, "SELECT id FROM tags WHERE name = ?", name).Scan(&id); err != nil {
-		return 0, fmt.Errorf("store: get tag %q: %w", name, err)
-	}
-	return id, nil
+	return ids[0], nil
 }
 
 // Tags lists every tag name in use, alphabetically.

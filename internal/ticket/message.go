@@ -105,10 +105,8 @@ func (s *Service) AddMessage(ctx context.Context, a desk.Actor, ticketID int64, 
 		if err := tx.SaveTicket(ctx, t, false); err != nil {
 			return err
 		}
-		for _, e := range evs {
-			if err := tx.InsertEvent(ctx, e); err != nil {
-				return err
-			}
+		if err := tx.InsertEvents(ctx, evs...); err != nil {
+			return err
 		}
 		msgs, err := tx.Messages(ctx, t.ID)
 		if err != nil {
@@ -236,10 +234,8 @@ func (s *Service) Merge(ctx context.Context, a desk.Actor, sourceID, targetID in
 		if oldStatus != desk.StatusClosed {
 			evs = append(evs, event(a, source.ID, now, "status", "status", string(oldStatus), string(desk.StatusClosed)))
 		}
-		for _, e := range evs {
-			if err := tx.InsertEvent(ctx, e); err != nil {
-				return err
-			}
+		if err := tx.InsertEvents(ctx, evs...); err != nil {
+			return err
 		}
 		target, err = tx.Ticket(ctx, tgt.ID)
 		return err

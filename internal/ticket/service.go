@@ -133,35 +133,31 @@ func (s *Service) Create(ctx context.Context, a desk.Actor, in desk.NewTicket) (
 	now := s.now()
 	var t desk.Ticket
 	err = s.st.Write(ctx, func(tx *store.Tx) error {
-		reqID, _, err := tx.FindOrCreateContact(ctx, email, strings.TrimSpace(in.Requester.Name), now)
+		req, _, err := tx.FindOrCreateRequester(ctx, email, strings.TrimSpace(in.Requester.Name), now)
 		if err != nil {
 			return err
 		}
 		t = desk.Ticket{
 			Subject: subject, Status: desk.StatusNew, Priority: in.Priority, Channel: in.Channel,
-			Requester: desk.ContactRef{ID: reqID}, CustomFields: cleanFields(in.CustomFields),
+			Requester: req, CustomFields: cleanFields(in.CustomFields), Tags: tags,
 			CreatedAt: now, UpdatedAt: now, LastActivityAt: now, Preview: Preview(text), MessageCount: 1,
 		}
 		if in.AssigneeID != nil {
-			ref, err := activeAgent(ctx, tx, *in.AssigneeID)
-			if err != nil {
+			if t.Assignee, err = activeAgent(ctx, tx, *in.AssigneeID); err != nil {
 				return err
 			}
-			t.Assignee = ref
 		}
 		if in.TeamID != nil {
-			ref, err := existingTeam(ctx, tx, *in.TeamID)
-			if err != nil {
+			if t.Team, err = existingTeam(ctx, tx, *in.TeamID); err != nil {
 				return err
 			}
-			t.Team = ref
 		}
 		if err := tx.InsertTicket(ctx, &t, text); err != nil {
 			return err
 		}
 		m := desk.Message{TicketID: t.ID, Kind: desk.KindReply, Channel: t.Channel, Text: text, HTML: html, CreatedAt: now}
 		if in.Inbound {
-			m.Direction, m.Contact = desk.Inbound, &desk.ContactRef{ID: reqID}
+			m.Direction, m.Contact = desk.Inbound, &req
 		} else {
 			m.Direction = desk.Outbound
 			if a.AgentID != 0 {
@@ -171,10 +167,8 @@ func (s *Service) Create(ctx context.Context, a desk.Actor, in desk.NewTicket) (
 		if err := tx.InsertMessage(ctx, &m, in.Attachments); err != nil {
 			return err
 		}
-		if len(tags) > 0 {
-			if err := tx.SetTicketTags(ctx, t.ID, tags); err != nil {
-				return err
-			}
+		if err := tx.AddTicketTags(ctx, t.ID, tags); err != nil {
+			return err
 		}
 		evs := []desk.Event{event(a, t.ID, now, "created", "", "", subject)}
 		if t.Assignee != nil {
@@ -186,13 +180,7 @@ func (s *Service) Create(ctx context.Context, a desk.Actor, in desk.NewTicket) (
 		if len(tags) > 0 {
 			evs = append(evs, event(a, t.ID, now, "tags", "tags", "", strings.Join(tags, ", ")))
 		}
-		for _, e := range evs {
-			if err := tx.InsertEvent(ctx, e); err != nil {
-				return err
-			}
-		}
-		t, err = tx.Ticket(ctx, t.ID)
-		return err
+		return tx.InsertEvents(ctx, evs...)
 	})
 	if err != nil {
 		return desk.Ticket{}, err
@@ -213,25 +201,25 @@ func cleanFields(m map[string]string) map[string]string {
 }
 
 func activeAgent(ctx context.Context, tx *store.Tx, id int64) (*desk.AgentRef, error) {
-	ag, err := tx.Agent(ctx, id)
-	if desk.IsNotFound(err) || err == nil && !ag.Active {
+	ref, active, err := tx.AgentRef(ctx, id)
+	if desk.IsNotFound(err) || err == nil && !active {
 		return nil, invalid("assignee", "must be an active agent")
 	}
 	if err != nil {
 		return nil, err
 	}
-	return &desk.AgentRef{ID: ag.ID, Email: ag.Email, Name: ag.Name}, nil
+	return &ref, nil
 }
 
 func existingTeam(ctx context.Context, tx *store.Tx, id int64) (*desk.TeamRef, error) {
-	tm, err := tx.Team(ctx, id)
+	ref, err := tx.TeamRef(ctx, id)
 	if desk.IsNotFound(err) {
 		return nil, invalid("team", "no such team")
 	}
 	if err != nil {
 		return nil, err
 	}
-	return &desk.TeamRef{ID: tm.ID, Name: tm.Name}, nil
+	return &ref, nil
 }
 
 // Get returns one ticket by id (ENotFound if absent).

@@ -154,10 +154,8 @@ func (s *Service) Update(ctx context.Context, a desk.Actor, id int64, u desk.Tic
 				return err
 			}
 		}
-		for _, e := range evs {
-			if err := tx.InsertEvent(ctx, e); err != nil {
-				return err
-			}
+		if err := tx.InsertEvents(ctx, evs...); err != nil {
+			return err
 		}
 		t, err = tx.Ticket(ctx, t.ID)
 		return err

@@ -10,14 +10,30 @@ import (
 // newStore returns a fresh, migrated store for each subtest.
 func Run(t *testing.T, newStore func(t *testing.T) *store.Store) {
 	t.Helper()
-	for _, c := range suite {
+	cases := []struct {
+		name string
+		fn   func(t *testing.T, st *store.Store)
+	}{
+		{"Migrate/Idempotent", testMigrateIdempotent},
+		{"Tickets/RoundTrip", testTicketRoundTrip},
+		{"Tickets/Numbers", testTicketNumbers},
+		{"Tickets/NotFound", testNotFound},
+		{"Tickets/Tags", testTags},
+		{"Tickets/KeysetPagination", testKeyset},
+		{"Tickets/Filters", testFilters},
+		{"Tickets/Search", testSearch},
+		{"Tickets/Counts", testCounts},
+		{"Messages/AttachmentsDedupe", testAttachments},
+		{"Events/Order", testEvents},
+		{"Errors/Conflict", testConflicts},
+		{"Errors/ForeignKey", testForeignKey},
+		{"Tx/Rollback", testRollback},
+		{"Tx/ConcurrentWriters", testConcurrentWriters},
+		{"Contacts/FindOrCreate", testFindOrCreate},
+		{"Auth/SessionsAndTokens", testSessionsTokens},
+		{"Bulk/Insert", testBulkInsert},
+	}
+	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) { c.fn(t, newStore(t)) })
 	}
 }
-
-type suiteCase struct {
-	name string
-	fn   func(t *testing.T, st *store.Store)
-}
-
-var suite = []suiteCase{}

@@ -1,0 +1,305 @@
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"switchboard/internal/desk"
+	"switchboard/internal/store"
+)
+
+// t0 is the base time of the suite's fixtures (with microseconds, to check precision).
+func t0() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 123456000, time.UTC) }
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func wantCode(t *testing.T, err error, code desk.Code) {
+	t.Helper()
+	if got := desk.ErrorCode(err); got != code {
+		t.Fatalf("error code = %q (%v), want %q", got, err, code)
+	}
+}
+
+// seed holds rows most cases need.
+type seed struct {
+	agent, agent2 int64
+	team          int64
+	contact       int64
+}
+
+func seedBasics(t *testing.T, st *store.Store) seed {
+	t.Helper()
+	ctx := context.Background()
+	var s seed
+	must(t, st.Write(ctx, func(tx *store.Tx) error {
+		var err error
+		if s.agent, err = tx.InsertAgent(ctx, desk.Agent{Email: "Agent@Example.com", Name: "Agent", Role: desk.RoleAgent, Active: true, CreatedAt: t0()}, ""); err != nil {
+			return err
+		}
+		if s.agent2, err = tx.InsertAgent(ctx, desk.Agent{Email: "two@example.com", Name: "Two", Role: desk.RoleAdmin, Active: true, CreatedAt: t0()}, ""); err != nil {
+			return err
+		}
+		if s.team, err = tx.InsertTeam(ctx, "Support", t0()); err != nil {
+			return err
+		}
+		s.contact, _, err = tx.FindOrCreateContact(ctx, "Cust@Example.com", "Cust", t0())
+		return err
+	}))
+	return s
+}
+
+// insertTicket stores a ticket with one message through the store.
+func insertTicket(t *testing.T, st *store.Store, tk desk.Ticket, body string) desk.Ticket {
+	t.Helper()
+	ctx := context.Background()
+	if tk.Status == "" {
+		tk.Status = desk.StatusNew
+	}
+	if tk.Priority == "" {
+		tk.Priority = desk.PriorityNormal
+	}
+	if tk.Channel == "" {
+		tk.Channel = desk.ChannelEmail
+	}
+	if tk.CreatedAt.IsZero() {
+		tk.CreatedAt = t0()
+	}
+	tk.UpdatedAt, tk.LastActivityAt, tk.MessageCount = tk.CreatedAt, tk.CreatedAt, 1
+	must(t, st.Write(ctx, func(tx *store.Tx) error {
+		if err := tx.InsertTicket(ctx, &tk, body); err != nil {
+			return err
+		}
+		m := desk.Message{TicketID: tk.ID, Kind: desk.KindReply, Direction: desk.Inbound, Channel: tk.Channel,
+			Contact: &tk.Requester, Text: body, CreatedAt: tk.CreatedAt}
+		if err := tx.InsertMessage(ctx, &m, nil); err != nil {
+			return err
+		}
+		if len(tk.Tags) > 0 {
+			return tx.SetTicketTags(ctx, tk.ID, tk.Tags)
+		}
+		return nil
+	}))
+	return tk
+}
+
+func testMigrateIdempotent(t *testing.T, st *store.Store) {
+	ctx := context.Background()
+	must(t, st.Migrate(ctx))
+	must(t, st.Migrate(ctx))
+	must(t, st.Ping(ctx))
+	if e := st.Engine(); e != store.EngineSQLite && e != store.EnginePostgres {
+		t.Fatalf("engine = %q", e)
+	}
+}
+
+func testTicketRoundTrip(t *testing.T, st *store.Store) {
+	ctx := context.Background()
+	s := seedBasics(t, st)
+	fr := t0().Add(time.Minute)
+	in := insertTicket(t, st, desk.Ticket{
+		Subject: "Ünïcode subject ✓", Status: desk.StatusOpen, Priority: desk.PriorityUrgent, Channel: desk.ChannelChat,
+		Requester: desk.ContactRef{ID: s.contact}, Assignee: &desk.AgentRef{ID: s.agent}, Team: &desk.TeamRef{ID: s.team},
+		CustomFields: map[string]string{"order": "A-1", "lang": "hr"}, FirstResponseAt: &fr, Preview: "preview text",
+		Tags: []string{"b", "a"},
+	}, "hello")
+	got, err := st.Read().Ticket(ctx, in.ID)
+	must(t, err)
+	if got.Number != in.Number || got.Subject != in.Subject || got.Status != desk.StatusOpen || got.Priority != desk.PriorityUrgent || got.Channel != desk.ChannelChat {
+		t.Fatalf("ticket = %+v", got)
+	}
+	if got.Requester.Email != "cust@example.com" || got.Requester.Name != "Cust" || got.Assignee.Name != "Agent" || got.Assignee.Email != "agent@example.com" || got.Team.Name != "Support" {
+		t.Fatalf("refs = %+v %+v %+v", got.Requester, got.Assignee, got.Team)
+	}
+	if !got.CreatedAt.Equal(t0()) || got.CreatedAt.Location() != time.UTC || got.FirstResponseAt == nil || !got.FirstResponseAt.Equal(fr) || got.ResolvedAt != nil {
+		t.Fatalf("times = %v %v %v", got.CreatedAt, got.FirstResponseAt, got.ResolvedAt)
+	}
+	if got.CustomFields["order"] != "A-1" || len(got.CustomFields) != 2 || !slices.Equal(got.Tags, []string{"a", "b"}) || got.Preview != "preview text" || got.MessageCount != 1 {
+		t.Fatalf("ticket = %+v", got)
+	}
+	// Save clears nullable columns and changes fields.
+	got.Assignee, got.Team, got.FirstResponseAt = nil, nil, nil
+	res := t0().Add(time.Hour)
+	got.ResolvedAt, got.Status, got.Subject = &res, desk.StatusResolved, "Changed"
+	must(t, st.Write(ctx, func(tx *store.Tx) error { return tx.SaveTicket(ctx, got, true) }))
+	again, err := st.Read().TicketByNumber(ctx, got.Number)
+	must(t, err)
+	if again.Assignee != nil || again.Team != nil || again.FirstResponseAt != nil || again.ResolvedAt == nil || !again.ResolvedAt.Equal(res) || again.Subject != "Changed" {
+		t.Fatalf("after save = %+v", again)
+	}
+	msgs, err := st.Read().Messages(ctx, got.ID)
+	must(t, err)
+	if len(msgs) != 1 || msgs[0].Text != "hello" || msgs[0].Contact.Email != "cust@example.com" || !msgs[0].CreatedAt.Equal(t0()) {
+		t.Fatalf("messages = %+v", msgs)
+	}
+}
+
+func testTicketNumbers(t *testing.T, st *store.Store) {
+	s := seedBasics(t, st)
+	var nums []int64
+	for range 3 {
+		nums = append(nums, insertTicket(t, st, desk.Ticket{Subject: "n", Requester: desk.ContactRef{ID: s.contact}}, "x").Number)
+	}
+	if !slices.Equal(nums, []int64{1000, 1001, 1002}) {
+		t.Fatalf("numbers = %v", nums)
+	}
+}
+
+func testNotFound(t *testing.T, st *store.Store) {
+	ctx := context.Background()
+	r := st.Read()
+	_, err := r.Ticket(ctx, 4242)
+	wantCode(t, err, desk.ENotFound)
+	_, err = r.TicketByNumber(ctx, 4242)
+	wantCode(t, err, desk.ENotFound)
+	_, err = r.Agent(ctx, 4242)
+	wantCode(t, err, desk.ENotFound)
+	_, err = r.Team(ctx, 4242)
+	wantCode(t, err, desk.ENotFound)
+	_, err = r.Contact(ctx, 4242)
+	wantCode(t, err, desk.ENotFound)
+	_, err = r.ContactIDByEmail(ctx, "nobody@example.com")
+	wantCode(t, err, desk.ENotFound)
+	_, _, _, err = r.Attachment(ctx, 4242)
+	wantCode(t, err, desk.ENotFound)
+	err = st.Write(ctx, func(tx *store.Tx) error {
+		return tx.SaveTicket(ctx, desk.Ticket{ID: 4242, Status: desk.StatusNew, Priority: desk.PriorityLow}, false)
+	})
+	wantCode(t, err, desk.ENotFound)
+	err = st.Write(ctx, func(tx *store.Tx) error { return tx.DeleteTeam(ctx, 4242) })
+	wantCode(t, err, desk.ENotFound)
+}
+
+func testTags(t *testing.T, st *store.Store) {
+	ctx := context.Background()
+	s := seedBasics(t, st)
+	a := insertTicket(t, st, desk.Ticket{Subject: "a", Requester: desk.ContactRef{ID: s.contact}, Tags: []string{"vip", "billing"}}, "x")
+	b := insertTicket(t, st, desk.Ticket{Subject: "b", Requester: desk.ContactRef{ID: s.contact}, Tags: []string{"vip"}}, "x")
+	must(t, st.Write(ctx, func(tx *store.Tx) error { return tx.SetTicketTags(ctx, a.ID, []string{"refund", "refund"}) }))
+	got, err := st.Read().Ticket(ctx, a.ID)
+	must(t, err)
+	if !slices.Equal(got.Tags, []string{"refund"}) {
+		t.Fatalf("tags = %v", got.Tags)
+	}
+	page, err := st.Read().ListTickets(ctx, desk.TicketFilter{Tag: "vip"})
+	must(t, err)
+	if len(page.Items) != 1 || page.Items[0].ID != b.ID {
+		t.Fatalf("tag filter = %+v", page.Items)
+	}
+	all, err := st.Read().Tags(ctx)
+	must(t, err)
+	if !slices.Equal(all, []string{"billing", "refund", "vip"}) {
+		t.Fatalf("tags = %v", all)
+	}
+}
+
+func testKeyset(t *testing.T, st *store.Store) {
+	ctx := context.Background()
+	s := seedBasics(t, st)
+	var want []int64
+	statuses := []desk.Status{desk.StatusNew, desk.StatusOpen, desk.StatusPending}
+	for i := range 37 {
+		// Groups of equal timestamps exercise the id tie-break.
+		tk := insertTicket(t, st, desk.Ticket{Subject: fmt.Sprint("t", i), Status: statuses[i%3], Requester: desk.ContactRef{ID: s.contact},
+			CreatedAt: t0().Add(time.Duration(i/4) * time.Second)}, "x")
+		want = append(want, tk.ID)
+	}
+	slices.Reverse(want)
+	for _, f := range []desk.TicketFilter{
+		{Limit: 5},
+		{Limit: 1},
+		{Limit: 7, Statuses: statuses},
+		{Limit: 4, Statuses: []desk.Status{desk.StatusPending, desk.StatusNew, desk.StatusOpen, desk.StatusOpen}},
+	} {
+		var got []int64
+		seen := map[int64]bool{}
+		for pages := 0; ; pages++ {
+			if pages > 100 {
+				t.Fatal("pagination does not end")
+			}
+			page, err := st.Read().ListTickets(ctx, f)
+			must(t, err)
+			if len(page.Items) > f.Limit {
+				t.Fatalf("page of %d > limit %d", len(page.Items), f.Limit)
+			}
+			for _, it := range page.Items {
+				if seen[it.ID] {
+					t.Fatalf("duplicate %d", it.ID)
+				}
+				seen[it.ID] = true
+				got = append(got, it.ID)
+			}
+			if page.NextCursor == "" {
+				break
+			}
+			f.Cursor = page.NextCursor
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("filter %+v\n got %v\nwant %v", f, got, want)
+		}
+	}
+	page, err := st.Read().ListTickets(ctx, desk.TicketFilter{})
+	must(t, err)
+	if len(page.Items) != store.DefaultLimit {
+		t.Fatalf("default limit = %d", len(page.Items))
+	}
+	_, err = st.Read().ListTickets(ctx, desk.TicketFilter{Cursor: "bm90IGEgY3Vyc29y"})
+	wantCode(t, err, desk.EInvalid)
+	_, err = st.Read().ListTickets(ctx, desk.TicketFilter{Statuses: []desk.Status{"bogus"}})
+	wantCode(t, err, desk.EInvalid)
+}
+
+func testFilters(t *testing.T, st *store.Store) {
+	ctx := context.Background()
+	s := seedBasics(t, st)
+	var other int64
+	must(t, st.Write(ctx, func(tx *store.Tx) error {
+		var err error
+		other, _, err = tx.FindOrCreateContact(ctx, "other@example.com", "Other", t0())
+		return err
+	}))
+	mk := func(tk desk.Ticket) int64 {
+		if tk.Requester.ID == 0 {
+			tk.Requester.ID = s.contact
+		}
+		tk.Subject = "f"
+		return insertTicket(t, st, tk, "x").ID
+	}
+	mine := mk(desk.Ticket{Assignee: &desk.AgentRef{ID: s.agent}, Status: desk.StatusOpen})
+	teamT := mk(desk.Ticket{Team: &desk.TeamRef{ID: s.team}, Priority: desk.PriorityHigh})
+	chat := mk(desk.Ticket{Channel: desk.ChannelChat, Requester: desk.ContactRef{ID: other}, Status: desk.StatusPending})
+	cases := []struct {
+		name string
+		f    desk.TicketFilter
+		want []int64
+	}{
+		{"assignee", desk.TicketFilter{AssigneeID: &s.agent}, []int64{mine}},
+		{"unassigned", desk.TicketFilter{Unassigned: true}, []int64{chat, teamT}},
+		{"team", desk.TicketFilter{TeamID: &s.team}, []int64{teamT}},
+		{"priority", desk.TicketFilter{Priority: desk.PriorityHigh}, []int64{teamT}},
+		{"channel", desk.TicketFilter{Channel: desk.ChannelChat}, []int64{chat}},
+		{"requester", desk.TicketFilter{RequesterID: &other}, []int64{chat}},
+		{"status", desk.TicketFilter{Statuses: []desk.Status{desk.StatusOpen}}, []int64{mine}},
+		{"statuses", desk.TicketFilter{Statuses: []desk.Status{desk.StatusOpen, desk.StatusPending}}, []int64{chat, mine}},
+		{"combined", desk.TicketFilter{Unassigned: true, Statuses: []desk.Status{desk.StatusNew}, TeamID: &s.team}, []int64{teamT}},
+		{"none", desk.TicketFilter{AssigneeID: &s.agent2}, nil},
+	}
+	for _, c := range cases {
+		page, err := st.Read().ListTickets(ctx, c.f)
+		must(t, err)
+		var got []int64
+		for _, it := range page.Items {
+			got = append(got, it.ID)
+		}
+		if !slices.Equal(got, c.want) {
+			t.Errorf("%s: got %v want %v", c.name, got, c.want)
+		}
+	}
+}
