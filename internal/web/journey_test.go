@@ -217,6 +217,8 @@ func TestJourney(t *testing.T) {
 	waitJS(t, bo, "Bo sees reply and note", `document.getElementById('thread').innerText.includes('refunded the second charge') && document.getElementById('thread').innerText.includes('re_123')`)
 	waitJS(t, bo, "Bo sees resolved", `!!document.querySelector('#ticket-head .badge.st-resolved')`)
 	waitJS(t, bo, "Bo's list drops the resolved ticket", `!document.querySelector('#list .row[data-id="`+t1+`"]')`)
+	waitJS(t, bo, "gentle highlight", `!!document.querySelector('#thread .msg.flash')`)
+	waitJS(t, bo, "screen reader told", `document.getElementById('live').textContent.length > 0`)
 	waitJS(t, bo, "Bo's draft kept", `document.querySelector('#composer textarea').value === 'Let me check'`)
 	shot(bo, "live-update")
 
