@@ -94,7 +94,9 @@ func TestAttachments(t *testing.T) {
 func TestAdminScenarios(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, st *store.Store) {
 		e := newEnv(t, st)
-		post := func(path string, form url.Values) req { return req{method: "POST", path: path, role: "admin", form: form} }
+		post := func(path string, form url.Values) req {
+			return req{method: "POST", path: path, role: "admin", form: form}
+		}
 		e.run(t, []scenario{
 			{name: "agents page", req: req{method: "GET", path: "/admin/agents", role: "admin"}, status: 200, contains: []string{"Ana Admin", "bo@example.com", "Add agent"}},
 			{name: "short password", req: post("/admin/agents", url.Values{"name": {"Cy"}, "email": {"cy@example.com"}, "role": {"agent"}, "password": {"short"}}), status: 422},
