@@ -33,6 +33,8 @@ const (
 	maxDuration = 10 * time.Minute
 	maxRequests = 10_000_000
 	maxClients  = 256
+	// A client stops after this many transport errors in a row.
+	maxConsecutiveErrors = 20
 )
 
 type options struct {
@@ -141,7 +143,7 @@ func run(ctx context.Context, o options) (*result, error) {
 			lat := make([]time.Duration, 0, 4096)
 			statuses := map[int]int64{}
 			errs := map[string]int64{}
-			var ok, failed int64
+			var ok, failed, consecutive int64
 			for ctx.Err() == nil {
 				i := issued.Add(1)
 				if o.n > 0 && i > o.n {
@@ -161,8 +163,12 @@ func run(ctx context.Context, o options) (*result, error) {
 					}
 					errs[err.Error()]++
 					failed++
+					if consecutive++; consecutive >= maxConsecutiveErrors {
+						break // the server is not answering: stop this client
+					}
 					continue
 				}
+				consecutive = 0
 				_, _ = io.Copy(io.Discard, resp.Body)
 				resp.Body.Close()
 				d := time.Since(t0)

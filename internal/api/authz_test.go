@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"switchboard/internal/store"
+	"switchboard/internal/store/storetest"
 )
 
 // authzCase is one route with a request that succeeds for an agent.
@@ -85,5 +86,41 @@ func TestAuthHeader(t *testing.T) {
 			rec.Header().Get("Content-Type") != "application/problem+json" {
 			t.Errorf("Authorization %q: %d %v", v, rec.Code, rec.Header())
 		}
+	}
+}
+
+// TestRateLimit checks the per-token limit and the per-IP limit on failed
+// token lookups, both answered 429 with Retry-After.
+func TestRateLimit(t *testing.T) {
+	e := newTestEnv(t, storetest.NewSQLite(t))
+	cfg := e.cfg
+	cfg.RateLimit, cfg.RateBurst = 1, 3
+	e.h = New(cfg)
+	for i := range 3 {
+		if res := e.do("GET", "/api/v1/teams", roleAgent, "", ""); res.Code != 200 {
+			t.Fatalf("request %d within the burst: %d", i, res.Code)
+		}
+	}
+	res := e.do("GET", "/api/v1/teams", roleAgent, "", "")
+	if res.Code != http.StatusTooManyRequests || res.Header.Get("Retry-After") == "" {
+		t.Fatalf("over the limit: %d, Retry-After %q", res.Code, res.Header.Get("Retry-After"))
+	}
+	e.checkProblem("rate limited", res)
+	if res := e.do("GET", "/api/v1/teams", roleAdmin, "", ""); res.Code != 200 {
+		t.Errorf("another token is limited too: %d", res.Code)
+	}
+	// Failed lookups: authFailBurst 401s, then 429 even for a good token
+	// from the same address, until the bucket refills.
+	for i := range authFailBurst {
+		if res := e.do("GET", "/api/v1/teams", roleBadToken, "", ""); res.Code != http.StatusUnauthorized {
+			t.Fatalf("failed lookup %d: %d", i, res.Code)
+		}
+	}
+	if res := e.do("GET", "/api/v1/teams", roleBadToken, "", ""); res.Code != http.StatusTooManyRequests {
+		t.Errorf("after %d failed lookups: %d, want 429", authFailBurst, res.Code)
+	}
+	// The OpenAPI document is never limited.
+	if res := e.do("GET", "/api/v1/openapi.json", roleAnon, "", ""); res.Code != 200 {
+		t.Errorf("openapi.json: %d", res.Code)
 	}
 }

@@ -77,8 +77,20 @@ func shooter(t *testing.T) func(ctx context.Context, name string) {
 
 func step(t *testing.T, ctx context.Context, what string, acts ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
-	if err := chromedp.Do(ctx, acts...); err != nil {
+	sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	if err := chromedp.Do(sctx, acts...); err != nil {
+		failShot(ctx)
 		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// failShot keeps a picture of the page when a step fails, if asked to.
+func failShot(ctx context.Context) {
+	if dir := os.Getenv("SWITCHBOARD_SCREENSHOTS"); dir != "" {
+		if buf, err := chromedp.Run(ctx, chromedp.CaptureScreenshot()); err == nil {
+			_ = os.WriteFile(filepath.Join(dir, "failure.png"), buf, 0o644)
+		}
 	}
 }
 
@@ -100,6 +112,7 @@ func key(k string) chromedp.Action[chromedp.Void] {
 func waitJS(t *testing.T, ctx context.Context, what, expr string) {
 	t.Helper()
 	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(10*time.Second), chromedp.WithPollingInterval(50*time.Millisecond))); err != nil {
+		failShot(ctx)
 		t.Fatalf("%s: waiting for %s: %v", what, expr, err)
 	}
 }
@@ -149,12 +162,29 @@ func TestJourney(t *testing.T) {
 	// Bo, in another browser context (own cookies), opens the same ticket.
 	bo, cancelBo := chromedp.NewContext(ana, chromedp.WithNewBrowserContext())
 	defer cancelBo()
+	if err := chromedp.Do(bo); err != nil { // open Bo's tab in his context, not in a step's
+		t.Fatal(err)
+	}
 	login(t, bo, base, "bo@example.com")
 	step(t, bo, "bo opens ticket", chromedp.Navigate(base+"/tickets/"+t1+"?view=open"), chromedp.WaitVisible(chromedp.ID("composer")))
 
-	// Ana opens the ticket from the list with the keyboard: j, then o.
+	// Ana walks the list with j until Cleo's ticket is selected, then opens it with o.
 	waitJS(t, ana, "list", `!!document.querySelector('#list .row[data-id="`+t1+`"]')`)
-	step(t, ana, "open ticket", chromedp.Click(chromedp.CSS(`#list .row[data-id="`+t1+`"] a`)), chromedp.WaitVisible(chromedp.ID("composer")))
+	for i := 0; ; i++ {
+		step(t, ana, "j", key("j"))
+		sel, err := chromedp.Run(ana, chromedp.Evaluate[string](`(document.querySelector('#list .row.sel')||{}).dataset.id`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sel == t1 {
+			break
+		}
+		if i > 20 {
+			t.Fatalf("j never reached ticket %s (at %q)", t1, sel)
+		}
+	}
+	step(t, ana, "open ticket", key("o"), chromedp.WaitVisible(chromedp.ID("composer")))
+	waitJS(t, ana, "url pushed", `location.pathname === '/tickets/`+t1+`'`)
 	waitJS(t, ana, "presence of Bo", `document.getElementById('presence').innerText.includes('Bo Agent is viewing')`)
 
 	// Bo starts typing: Ana sees him replying.
@@ -187,14 +217,29 @@ func TestJourney(t *testing.T) {
 	waitJS(t, bo, "Bo sees reply and note", `document.getElementById('thread').innerText.includes('refunded the second charge') && document.getElementById('thread').innerText.includes('re_123')`)
 	waitJS(t, bo, "Bo sees resolved", `!!document.querySelector('#ticket-head .badge.st-resolved')`)
 	waitJS(t, bo, "Bo's list drops the resolved ticket", `!document.querySelector('#list .row[data-id="`+t1+`"]')`)
+	waitJS(t, bo, "gentle highlight", `!!document.querySelector('#thread .msg.flash')`)
+	waitJS(t, bo, "screen reader told", `document.getElementById('live').textContent.length > 0`)
 	waitJS(t, bo, "Bo's draft kept", `document.querySelector('#composer textarea').value === 'Let me check'`)
 	shot(bo, "live-update")
+
+	// The timeline on demand.
+	step(t, ana, "timeline", chromedp.Click(chromedp.CSS(".timeline-box summary")))
+	waitJS(t, ana, "timeline loaded", `document.querySelector('.timeline-body').innerText.includes('changed the status from New to Open')`)
 
 	// The shortcut sheet, the admin screens and a phone.
 	step(t, ana, "shortcut sheet", chromedp.Click(chromedp.ID("ticket-title")), key("?"), chromedp.WaitVisible(chromedp.ID("shortcuts")))
 	shot(ana, "shortcuts")
 	step(t, ana, "admin", chromedp.Navigate(base+"/admin/agents"), chromedp.WaitVisible(chromedp.CSS("main.admin")))
 	shot(ana, "admin")
+	step(t, ana, "teams", chromedp.Navigate(base+"/admin/teams"), chromedp.WaitVisible(chromedp.CSS(".team-row")))
+	shot(ana, "admin-teams")
+	step(t, ana, "new token", chromedp.Navigate(base+"/admin/tokens"),
+		chromedp.SendKeys(chromedp.CSS("input[name=name]"), "CRM sync"),
+		chromedp.Click(chromedp.CSS("#new-token-h + form button[type=submit]")),
+		chromedp.WaitVisible(chromedp.ID("secret")))
+	shot(ana, "admin-tokens")
+	step(t, ana, "contact", chromedp.Navigate(fmt.Sprintf("%s/contacts/%d", base, e.t1.Requester.ID)), chromedp.WaitVisible(chromedp.CSS(".contact-grid")))
+	shot(ana, "contact")
 	step(t, ana, "phone inbox", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile), chromedp.Navigate(base+"/inbox"), chromedp.WaitVisible(chromedp.ID("list")))
 	shot(ana, "phone-inbox")
 	step(t, ana, "phone ticket", chromedp.Navigate(base+"/tickets/"+t1), chromedp.WaitVisible(chromedp.ID("composer")))

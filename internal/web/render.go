@@ -2,12 +2,14 @@ package web
 
 import (
 	"bytes"
+	"compress/gzip"
 	"embed"
 	"fmt"
 	"html/template"
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 
@@ -112,6 +114,7 @@ func (a *app) funcs(l *i18n.Localizer) template.FuncMap {
 			}
 			return *p
 		},
+		"event":      func(ev desk.Event) string { return eventText(l, ev) },
 		"statuses":   func() []desk.Status { return desk.Statuses },
 		"priorities": func() []desk.Priority { return desk.Priorities },
 	}
@@ -161,7 +164,49 @@ func (a *app) render(w http.ResponseWriter, r *http.Request, rq *request, status
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
-	h.Set("Vary", "HX-Request")
+	h.Set("Vary", "HX-Request, Accept-Encoding")
+	body := buf.Bytes()
+	if len(body) > 1024 && strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
+		var gz bytes.Buffer
+		zw := gzipWriters.Get().(*gzip.Writer)
+		zw.Reset(&gz)
+		_, _ = zw.Write(body)
+		_ = zw.Close()
+		gzipWriters.Put(zw)
+		h.Set("Content-Encoding", "gzip")
+		body = gz.Bytes()
+	}
 	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
+	_, _ = w.Write(body)
+}
+
+// gzipWriters reuses compressors for HTML responses.
+var gzipWriters = sync.Pool{New: func() any { zw, _ := gzip.NewWriterLevel(nil, gzip.DefaultCompression); return zw }}
+
+// eventText says in words what a timeline entry changed.
+func eventText(l *i18n.Localizer, ev desk.Event) string {
+	val := func(v string) string {
+		switch ev.Action {
+		case "status", "priority":
+			if v != "" {
+				return l.T(ev.Action + "." + v)
+			}
+		}
+		return v
+	}
+	old, nw := val(ev.Old), val(ev.New)
+	switch ev.Action {
+	case "status", "priority", "assignee", "team", "tags", "subject":
+		what := l.T("timeline.field." + ev.Action)
+		switch {
+		case old == "" && nw != "":
+			return l.T("timeline.set", "field", what, "new", nw)
+		case nw == "" && old != "":
+			return l.T("timeline.cleared", "field", what, "old", old)
+		}
+		return l.T("timeline.changed", "field", what, "old", old, "new", nw)
+	case "custom_field":
+		return l.T("timeline.changed", "field", ev.Field, "old", old, "new", nw)
+	}
+	return l.T("timeline."+ev.Action, "field", ev.Field, "old", old, "new", nw)
 }

@@ -38,6 +38,9 @@ func loadStatic() (*staticFiles, error) {
 		if err != nil {
 			return err
 		}
+		if path.Base(p) == "app.js" {
+			body = compactJS(body)
+		}
 		sum := sha256.Sum256(body)
 		f := &staticFile{body: body, hash: hex.EncodeToString(sum[:6]), ctype: mime.TypeByExtension(path.Ext(p))}
 		if f.ctype == "" {
@@ -96,4 +99,19 @@ func (s *staticFiles) serve(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodHead {
 		_, _ = w.Write(body)
 	}
+}
+
+// compactJS drops indentation and whole-line comments from our own script
+// (line breaks stay, so the meaning cannot change). It spares a build step.
+func compactJS(src []byte) []byte {
+	var out bytes.Buffer
+	for line := range strings.SplitSeq(string(src), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "//") {
+			continue
+		}
+		out.WriteString(line)
+		out.WriteByte('\n')
+	}
+	return out.Bytes()
 }

@@ -82,6 +82,23 @@
     }
   });
 
+  // Keep keyboard focus where it was when a region is replaced.
+  var focusId = null;
+  function remember() {
+    var a = document.activeElement;
+    if (a && a !== body && a.id) focusId = a.id;
+  }
+  function restore() {
+    if (focusId && (!document.activeElement || document.activeElement === body)) {
+      var el = document.getElementById(focusId);
+      if (el) el.focus();
+    }
+  }
+  body.addEventListener("htmx:beforeSwap", remember);
+  body.addEventListener("htmx:oobBeforeSwap", remember);
+  body.addEventListener("htmx:oobAfterSwap", restore);
+  body.addEventListener("htmx:afterSettle", function () { restore(); focusId = null; });
+
   // Keep the newest message in view when the thread grows, unless the
   // agent scrolled up to read.
   var stick = true;
@@ -249,6 +266,8 @@
     e.preventDefault();
   });
   document.addEventListener("click", function (e) {
+    var toast = e.target.closest && e.target.closest(".toast");
+    if (toast) toast.remove();
     var b = e.target.closest && e.target.closest("[data-action=shortcuts]");
     if (b) $("#shortcuts").showModal();
   });
