@@ -53,14 +53,18 @@
     es.onopen = function () { if (broken) { broken = false; refreshAll(); } };
   }
 
-  // Highlight rows and messages that changed in a live refresh.
+  // Highlight rows and messages that changed in a live refresh; the mark
+  // survives the next refresh for a moment.
   var seen = {};
-  function mark(root, flash) {
+  function mark(root, live) {
+    var now = Date.now();
     $$(".row[data-id], .msg[data-id]", root).forEach(function (el) {
       var key = el.className.split(" ")[0] + el.getAttribute("data-id");
-      var v = el.getAttribute("data-v") || "1";
-      if (flash && seen[key] !== v) el.classList.add("flash");
-      seen[key] = v;
+      var v = el.getAttribute("data-v") || "1", s = seen[key];
+      if (live && (!s || s.v !== v)) s = seen[key] = { v: v, at: now };
+      else if (!s) s = seen[key] = { v: v, at: 0 };
+      s.v = v;
+      if (now - s.at < 3000) el.classList.add("flash");
     });
   }
   mark(document, false);
