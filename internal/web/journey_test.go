@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -69,6 +70,9 @@ func shooter(t *testing.T) func(ctx context.Context, name string) {
 		if err != nil {
 			t.Fatalf("screenshot %s: %v", name, err)
 		}
+		if buf, err = shrinkPNG(buf); err != nil {
+			t.Fatalf("screenshot %s: %v", name, err)
+		}
 		if err := os.WriteFile(filepath.Join(dir, name+".png"), buf, 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -112,10 +116,20 @@ func key(k string) chromedp.Action[chromedp.Void] {
 	})
 }
 
-// waitJS waits until a JavaScript expression is true.
+// waitJS waits until a JavaScript expression is true. A form submitted
+// before htmx took over a freshly swapped element navigates (the no-script
+// fallback); the wait then starts again on the new page.
 func waitJS(t *testing.T, ctx context.Context, what, expr string) {
 	t.Helper()
-	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(10*time.Second), chromedp.WithPollingInterval(50*time.Millisecond))); err != nil {
+	var err error
+	for range 3 {
+		_, err = chromedp.Run(ctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(10*time.Second), chromedp.WithPollingInterval(50*time.Millisecond)))
+		if err == nil || !strings.Contains(err.Error(), "navigated or closed") {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if err != nil {
 		failShot(ctx)
 		t.Fatalf("%s: waiting for %s: %v", what, expr, err)
 	}
