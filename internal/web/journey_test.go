@@ -9,11 +9,14 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/input"
+	cdplog "github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
 	"switchboard/internal/store/storetest"
@@ -56,6 +59,44 @@ func browser(t *testing.T) context.Context {
 		t.Fatal(err)
 	}
 	return ctx
+}
+
+// watchConsole collects the page's script errors and CSP violations (the
+// log's javascript and security sources); network errors are the app's
+// deliberate 4xx answers and are not counted.
+func watchConsole(t *testing.T, ctx context.Context, who string) func() []string {
+	t.Helper()
+	var mu sync.Mutex
+	var problems []string
+	add := func(s string) { mu.Lock(); problems = append(problems, who+": "+s); mu.Unlock() }
+	exceptions := chromedp.Events(ctx, runtime.ExceptionThrown)
+	entries := chromedp.Events(ctx, cdplog.EntryAdded)
+	if _, err := chromedp.Call(ctx, cdplog.Enable, cdp.Empty{}); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		for ev, err := range exceptions {
+			if err != nil {
+				return
+			}
+			msg := ev.ExceptionDetails.Text
+			if ex := ev.ExceptionDetails.Exception; ex != nil {
+				msg += " " + ex.Description
+			}
+			add(msg)
+		}
+	}()
+	go func() {
+		for ev, err := range entries {
+			if err != nil {
+				return
+			}
+			if e := ev.Entry; e != nil && e.Source != cdplog.EntrySourceNetwork && (e.Level == cdplog.EntryLevelError || e.Source == cdplog.EntrySourceSecurity) {
+				add(string(e.Source) + ": " + e.Text)
+			}
+		}
+	}()
+	return func() []string { mu.Lock(); defer mu.Unlock(); return append([]string(nil), problems...) }
 }
 
 // shooter saves screenshots to SWITCHBOARD_SCREENSHOTS when set.
@@ -163,6 +204,7 @@ func TestJourney(t *testing.T) {
 	defer func() { stop(); srv.CloseClientConnections(); srv.Close() }()
 	shot := shooter(t)
 	base := srv.URL
+	anaProblems := watchConsole(t, ana, "Ana")
 	t1 := fmt.Sprint(e.t1.ID)
 
 	// The sign-in page, then a wrong password, then the inbox.
@@ -183,6 +225,7 @@ func TestJourney(t *testing.T) {
 	if err := chromedp.Do(bo); err != nil { // open Bo's tab in his context, not in a step's
 		t.Fatal(err)
 	}
+	boProblems := watchConsole(t, bo, "Bo")
 	login(t, bo, base, "bo@example.com")
 	step(t, bo, "bo opens ticket", chromedp.Navigate(base+"/tickets/"+t1+"?view=open"), chromedp.WaitVisible(chromedp.ID("composer")))
 
@@ -264,4 +307,9 @@ func TestJourney(t *testing.T) {
 	shot(ana, "phone-inbox")
 	step(t, ana, "phone ticket", chromedp.Navigate(base+"/tickets/"+t1), chromedp.WaitVisible(chromedp.ID("composer")))
 	shot(ana, "phone-ticket")
+
+	time.Sleep(100 * time.Millisecond) // let the last console events arrive
+	for _, p := range append(anaProblems(), boProblems()...) {
+		t.Errorf("browser console: %s", p)
+	}
 }
