@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"switchboard/internal/desk"
 	"switchboard/internal/store"
@@ -81,12 +82,51 @@ func benchCreate(b *testing.B, url, token string, client *http.Client, seq *atom
 }
 
 // benchTickets is how many tickets BenchmarkListFiltered seeds
-// (SWITCHBOARD_BENCH_TICKETS overrides; default 5000).
+// (SWITCHBOARD_BENCH_TICKETS overrides, e.g. 1000000; default 20000).
 func benchTickets() int {
 	if n, err := strconv.Atoi(os.Getenv("SWITCHBOARD_BENCH_TICKETS")); err == nil && n > 0 {
 		return n
 	}
-	return 5000
+	return 20000
+}
+
+// seedTickets bulk-loads n tickets over a year: statuses, priorities and
+// channels spread evenly, a third in the test team, a quarter assigned.
+func seedTickets(b *testing.B, e *testEnv, n int) {
+	b.Helper()
+	teamID, _ := strconv.ParseInt(e.vars["team"], 10, 64)
+	agentID, _ := strconv.ParseInt(e.vars["agent"], 10, 64)
+	start := time.Now().Add(-365 * 24 * time.Hour).UTC()
+	step := 365 * 24 * time.Hour / time.Duration(n)
+	statuses := []desk.Status{desk.StatusNew, desk.StatusOpen, desk.StatusPending, desk.StatusResolved, desk.StatusClosed}
+	rows := make([]store.BulkTicket, 0, min(n, 50000))
+	flush := func() {
+		if err := e.st.BulkInsertTickets(context.Background(), rows); err != nil {
+			b.Fatalf("seed: %v", err)
+		}
+		rows = rows[:0]
+	}
+	for i := range n {
+		r := store.BulkTicket{
+			Subject: fmt.Sprintf("Seeded ticket %d", i), Body: "Seeded ticket body about an order",
+			RequesterEmail: fmt.Sprintf("seed-%d@example.com", i%5000), RequesterName: "Seed",
+			Status: statuses[i%len(statuses)], Priority: desk.Priorities[i%4], Channel: desk.Channels[i%len(desk.Channels)],
+			Tags: []string{fmt.Sprintf("t%d", i%20)}, CreatedAt: start.Add(time.Duration(i) * step), Inbound: true,
+		}
+		if i%3 == 0 {
+			r.TeamID = &teamID
+		}
+		if i%4 == 0 {
+			r.AssigneeID = &agentID
+		}
+		rows = append(rows, r)
+		if len(rows) == cap(rows) {
+			flush()
+		}
+	}
+	if len(rows) > 0 {
+		flush()
+	}
 }
 
 // BenchmarkListFiltered lists a filtered inbox view (new and open,
@@ -94,29 +134,7 @@ func benchTickets() int {
 func BenchmarkListFiltered(b *testing.B) {
 	for _, eng := range storetest.Engines(b) {
 		url, token, e := benchServer(b, eng.Open(b))
-		ctx := context.Background()
-		teamID, _ := strconv.ParseInt(e.vars["team"], 10, 64)
-		statuses := []desk.Status{desk.StatusNew, desk.StatusOpen, desk.StatusPending, desk.StatusResolved}
-		n := benchTickets()
-		for i := range n {
-			in := desk.NewTicket{
-				Subject: fmt.Sprintf("Seed %d", i), Body: "Seeded ticket body",
-				Requester: desk.ContactInput{Email: fmt.Sprintf("seed-%d@example.com", i%1000)},
-				Priority:  desk.Priorities[i%4], Tags: []string{fmt.Sprintf("t%d", i%20)}, Inbound: true,
-			}
-			if i%3 == 0 {
-				in.TeamID = &teamID
-			}
-			t, err := e.cfg.Tickets.Create(ctx, desk.System, in)
-			if err != nil {
-				b.Fatalf("seed: %v", err)
-			}
-			if st := statuses[i%len(statuses)]; st != desk.StatusNew {
-				if _, err := e.cfg.Tickets.Update(ctx, desk.System, t.ID, desk.TicketUpdate{Status: &st}); err != nil {
-					b.Fatalf("seed status: %v", err)
-				}
-			}
-		}
+		seedTickets(b, e, benchTickets())
 		path := url + "/api/v1/tickets?status=new,open&assignee=none&team=" + e.vars["team"] + "&limit=25"
 		b.Run(eng.Name, func(b *testing.B) { benchList(b, path, token) })
 	}

@@ -38,6 +38,7 @@ const (
 type testEnv struct {
 	t      testing.TB
 	h      http.Handler
+	st     *store.Store
 	cfg    Config
 	tokens map[string]string
 	vars   map[string]string
@@ -62,7 +63,7 @@ func newTestEnv(t testing.TB, st *store.Store) *testEnv {
 		Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
 		BaseURL:  "http://switchboard.test",
 	}
-	e := &testEnv{t: t, cfg: cfg, tokens: map[string]string{}, vars: map[string]string{}}
+	e := &testEnv{t: t, st: st, cfg: cfg, tokens: map[string]string{}, vars: map[string]string{}}
 	mk := func(email, name string, role desk.Role) desk.Agent {
 		a, err := cfg.Team.CreateAgent(ctx, desk.System, team.NewAgent{Email: email, Name: name, Role: role})
 		if err != nil {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -210,6 +211,43 @@ func checkOperation(t *testing.T, doc openAPIDocument, name, path string, params
 			if _, ok := op.Responses[code]; !ok {
 				t.Errorf("%s: a body-taking operation must document %s", name, code)
 			}
+		}
+	}
+}
+
+// TestOpenAPIRequestBodies checks each documented request schema lists
+// exactly the JSON fields its Go request type accepts (unknown fields are
+// rejected, so a missing or extra one would mislead clients).
+func TestOpenAPIRequestBodies(t *testing.T) {
+	d := loadDocSchemas(t)
+	cases := []struct {
+		schema string
+		typ    any
+	}{
+		{"NewTicket", createTicketRequest{}},
+		{"TicketUpdate", updateTicketRequest{}},
+		{"NewMessage", addMessageRequest{}},
+	}
+	for _, c := range cases {
+		s := d.resolve(map[string]any{"$ref": "#/components/schemas/" + c.schema})
+		var documented []string
+		for k := range s["properties"].(map[string]any) {
+			documented = append(documented, k)
+		}
+		slices.Sort(documented)
+		var accepted []string
+		rt := reflect.TypeOf(c.typ)
+		for i := range rt.NumField() {
+			if tag, _, _ := strings.Cut(rt.Field(i).Tag.Get("json"), ","); tag != "" && tag != "-" {
+				accepted = append(accepted, tag)
+			}
+		}
+		slices.Sort(accepted)
+		if !slices.Equal(documented, accepted) {
+			t.Errorf("%s: documented %v, accepted %v", c.schema, documented, accepted)
+		}
+		if s["additionalProperties"] != false {
+			t.Errorf("%s: additionalProperties must be false (unknown fields are rejected)", c.schema)
 		}
 	}
 }

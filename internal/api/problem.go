@@ -11,8 +11,8 @@ import (
 )
 
 // problemType is the base of every problem "type" URI; the suffix is the
-// error code (for example "…/problems/not_found").
-const problemType = "https://switchboard.dev/problems/"
+// error code (for example "urn:switchboard:problem:not_found").
+const problemType = "urn:switchboard:problem:"
 
 // Problem is an RFC 9457 problem details body, sent as
 // application/problem+json for every error the API returns.

@@ -8,11 +8,15 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/input"
+	cdplog "github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
 	"switchboard/internal/store/storetest"
@@ -57,6 +61,44 @@ func browser(t *testing.T) context.Context {
 	return ctx
 }
 
+// watchConsole collects the page's script errors and CSP violations (the
+// log's javascript and security sources); network errors are the app's
+// deliberate 4xx answers and are not counted.
+func watchConsole(t *testing.T, ctx context.Context, who string) func() []string {
+	t.Helper()
+	var mu sync.Mutex
+	var problems []string
+	add := func(s string) { mu.Lock(); problems = append(problems, who+": "+s); mu.Unlock() }
+	exceptions := chromedp.Events(ctx, runtime.ExceptionThrown)
+	entries := chromedp.Events(ctx, cdplog.EntryAdded)
+	if _, err := chromedp.Call(ctx, cdplog.Enable, cdp.Empty{}); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		for ev, err := range exceptions {
+			if err != nil {
+				return
+			}
+			msg := ev.ExceptionDetails.Text
+			if ex := ev.ExceptionDetails.Exception; ex != nil {
+				msg += " " + ex.Description
+			}
+			add(msg)
+		}
+	}()
+	go func() {
+		for ev, err := range entries {
+			if err != nil {
+				return
+			}
+			if e := ev.Entry; e != nil && e.Source != cdplog.EntrySourceNetwork && (e.Level == cdplog.EntryLevelError || e.Source == cdplog.EntrySourceSecurity) {
+				add(string(e.Source) + ": " + e.Text)
+			}
+		}
+	}()
+	return func() []string { mu.Lock(); defer mu.Unlock(); return append([]string(nil), problems...) }
+}
+
 // shooter saves screenshots to SWITCHBOARD_SCREENSHOTS when set.
 func shooter(t *testing.T) func(ctx context.Context, name string) {
 	dir := os.Getenv("SWITCHBOARD_SCREENSHOTS")
@@ -67,6 +109,9 @@ func shooter(t *testing.T) func(ctx context.Context, name string) {
 		}
 		buf, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 		if err != nil {
+			t.Fatalf("screenshot %s: %v", name, err)
+		}
+		if buf, err = shrinkPNG(buf); err != nil {
 			t.Fatalf("screenshot %s: %v", name, err)
 		}
 		if err := os.WriteFile(filepath.Join(dir, name+".png"), buf, 0o644); err != nil {
@@ -99,6 +144,10 @@ func failShot(ctx context.Context) {
 // (a real browser does not, because the keydown was handled).
 func key(k string) chromedp.Action[chromedp.Void] {
 	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		// Leave any field first, as a person would before a shortcut.
+		if _, err := chromedp.Evaluate[chromedp.Void](`document.activeElement && document.activeElement.blur()`)(ctx, t); err != nil {
+			return err
+		}
 		for _, typ := range []input.DispatchKeyEventType{input.DispatchKeyEventTypeRawKeyDown, input.DispatchKeyEventTypeKeyUp} {
 			if _, err := cdp.Call(ctx, t, input.DispatchKeyEvent, input.DispatchKeyEventParams{Type: typ, Key: k}); err != nil {
 				return err
@@ -108,10 +157,20 @@ func key(k string) chromedp.Action[chromedp.Void] {
 	})
 }
 
-// waitJS waits until a JavaScript expression is true.
+// waitJS waits until a JavaScript expression is true. A form submitted
+// before htmx took over a freshly swapped element navigates (the no-script
+// fallback); the wait then starts again on the new page.
 func waitJS(t *testing.T, ctx context.Context, what, expr string) {
 	t.Helper()
-	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(10*time.Second), chromedp.WithPollingInterval(50*time.Millisecond))); err != nil {
+	var err error
+	for range 3 {
+		_, err = chromedp.Run(ctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(10*time.Second), chromedp.WithPollingInterval(50*time.Millisecond)))
+		if err == nil || !strings.Contains(err.Error(), "navigated or closed") {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if err != nil {
 		failShot(ctx)
 		t.Fatalf("%s: waiting for %s: %v", what, expr, err)
 	}
@@ -145,6 +204,7 @@ func TestJourney(t *testing.T) {
 	defer func() { stop(); srv.CloseClientConnections(); srv.Close() }()
 	shot := shooter(t)
 	base := srv.URL
+	anaProblems := watchConsole(t, ana, "Ana")
 	t1 := fmt.Sprint(e.t1.ID)
 
 	// The sign-in page, then a wrong password, then the inbox.
@@ -165,6 +225,7 @@ func TestJourney(t *testing.T) {
 	if err := chromedp.Do(bo); err != nil { // open Bo's tab in his context, not in a step's
 		t.Fatal(err)
 	}
+	boProblems := watchConsole(t, bo, "Bo")
 	login(t, bo, base, "bo@example.com")
 	step(t, bo, "bo opens ticket", chromedp.Navigate(base+"/tickets/"+t1+"?view=open"), chromedp.WaitVisible(chromedp.ID("composer")))
 
@@ -184,7 +245,7 @@ func TestJourney(t *testing.T) {
 		}
 	}
 	step(t, ana, "open ticket", key("o"), chromedp.WaitVisible(chromedp.ID("composer")))
-	waitJS(t, ana, "url pushed", `location.pathname === '/tickets/`+t1+`'`)
+	waitJS(t, ana, "url pushed", `location.pathname === '/tickets/`+t1+`' && document.title.startsWith('#1000 Refund')`)
 	waitJS(t, ana, "presence of Bo", `document.getElementById('presence').innerText.includes('Bo Agent is viewing')`)
 
 	// Bo starts typing: Ana sees him replying.
@@ -200,24 +261,26 @@ func TestJourney(t *testing.T) {
 	waitJS(t, ana, "composer cleared", `document.querySelector('#composer textarea').value === ''`)
 
 	// Note, with the n shortcut and Ctrl+Enter.
-	step(t, ana, "note shortcut", chromedp.Click(chromedp.ID("ticket-title")), key("n"))
+	step(t, ana, "note shortcut", key("n"))
 	waitJS(t, ana, "note tab", `document.getElementById('kind-note').checked && document.activeElement.tagName === 'TEXTAREA'`)
 	step(t, ana, "note",
 		chromedp.SendKeys(chromedp.CSS("#composer textarea"), "Refund ID re_123, visible in Stripe tomorrow."),
 		chromedp.KeyEvent("\r", chromedp.KeyModifiers(chromedp.ModifierCtrl)))
 	waitJS(t, ana, "note in thread", `[...document.querySelectorAll('#thread .msg.note')].some(m => m.innerText.includes('re_123'))`)
 
+	// Bo sees the note arrive, highlighted, without reloading.
+	waitJS(t, bo, "Bo sees the note, highlighted", `[...document.querySelectorAll('#thread .msg.note.flash')].some(m => m.innerText.includes('re_123'))`)
+
 	// Assign to me (a), then resolve (e).
-	step(t, ana, "assign", chromedp.Click(chromedp.ID("act-assign")))
+	step(t, ana, "assign", key("a"))
 	waitJS(t, ana, "assigned", `document.getElementById('ticket-head').innerText.includes('assigned to Ana Admin')`)
-	step(t, ana, "resolve", chromedp.Click(chromedp.ID("ticket-title")), key("e"))
+	step(t, ana, "resolve", key("e"))
 	waitJS(t, ana, "resolved", `!!document.querySelector('#ticket-head .badge.st-resolved')`)
 
 	// Bo saw everything without reloading, and kept his half-written reply.
 	waitJS(t, bo, "Bo sees reply and note", `document.getElementById('thread').innerText.includes('refunded the second charge') && document.getElementById('thread').innerText.includes('re_123')`)
 	waitJS(t, bo, "Bo sees resolved", `!!document.querySelector('#ticket-head .badge.st-resolved')`)
 	waitJS(t, bo, "Bo's list drops the resolved ticket", `!document.querySelector('#list .row[data-id="`+t1+`"]')`)
-	waitJS(t, bo, "gentle highlight", `!!document.querySelector('#thread .msg.flash')`)
 	waitJS(t, bo, "screen reader told", `document.getElementById('live').textContent.length > 0`)
 	waitJS(t, bo, "Bo's draft kept", `document.querySelector('#composer textarea').value === 'Let me check'`)
 	shot(bo, "live-update")
@@ -227,7 +290,7 @@ func TestJourney(t *testing.T) {
 	waitJS(t, ana, "timeline loaded", `document.querySelector('.timeline-body').innerText.includes('changed the status from New to Open')`)
 
 	// The shortcut sheet, the admin screens and a phone.
-	step(t, ana, "shortcut sheet", chromedp.Click(chromedp.ID("ticket-title")), key("?"), chromedp.WaitVisible(chromedp.ID("shortcuts")))
+	step(t, ana, "shortcut sheet", key("?"), chromedp.WaitVisible(chromedp.ID("shortcuts")))
 	shot(ana, "shortcuts")
 	step(t, ana, "admin", chromedp.Navigate(base+"/admin/agents"), chromedp.WaitVisible(chromedp.CSS("main.admin")))
 	shot(ana, "admin")
@@ -244,4 +307,9 @@ func TestJourney(t *testing.T) {
 	shot(ana, "phone-inbox")
 	step(t, ana, "phone ticket", chromedp.Navigate(base+"/tickets/"+t1), chromedp.WaitVisible(chromedp.ID("composer")))
 	shot(ana, "phone-ticket")
+
+	time.Sleep(100 * time.Millisecond) // let the last console events arrive
+	for _, p := range append(anaProblems(), boProblems()...) {
+		t.Errorf("browser console: %s", p)
+	}
 }

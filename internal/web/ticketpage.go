@@ -96,8 +96,9 @@ func (a *app) ticketPage(w http.ResponseWriter, r *http.Request, rq *request) er
 	if err != nil {
 		return err
 	}
+	title := "#" + strconv.FormatInt(d.T.Number, 10) + " " + d.T.Subject
 	if rq.htmx && r.Header.Get("HX-Target") == "ticket-pane" {
-		a.render(w, r, rq, http.StatusOK, "ticket-pane", a.pageData(r, rq, "", d))
+		a.render(w, r, rq, http.StatusOK, "ticket-pane", a.pageData(r, rq, title, d))
 		return nil
 	}
 	in, err := a.loadInbox(r, rq, parseFilter(r.URL.Query()))
@@ -105,7 +106,6 @@ func (a *app) ticketPage(w http.ResponseWriter, r *http.Request, rq *request) er
 		return err
 	}
 	in.Open, in.OpenID = d, d.T.ID
-	title := "#" + strconv.FormatInt(d.T.Number, 10) + " " + d.T.Subject
 	a.render(w, r, rq, http.StatusOK, "inbox", a.pageData(r, rq, title, in))
 	return nil
 }

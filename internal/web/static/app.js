@@ -53,14 +53,18 @@
     es.onopen = function () { if (broken) { broken = false; refreshAll(); } };
   }
 
-  // Highlight rows and messages that changed in a live refresh.
+  // Highlight rows and messages that changed in a live refresh; the mark
+  // survives the next refresh for a moment.
   var seen = {};
-  function mark(root, flash) {
+  function mark(root, live) {
+    var now = Date.now();
     $$(".row[data-id], .msg[data-id]", root).forEach(function (el) {
       var key = el.className.split(" ")[0] + el.getAttribute("data-id");
-      var v = el.getAttribute("data-v") || "1";
-      if (flash && seen[key] !== v) el.classList.add("flash");
-      seen[key] = v;
+      var v = el.getAttribute("data-v") || "1", s = seen[key];
+      if (live && (!s || s.v !== v)) s = seen[key] = { v: v, at: now };
+      else if (!s) s = seen[key] = { v: v, at: 0 };
+      s.v = v;
+      if (now - s.at < 3000) el.classList.add("flash");
     });
   }
   mark(document, false);
@@ -182,7 +186,22 @@
       debounce("draft", 300, save);
       tick(false);
     });
-    form.addEventListener("change", function (e) { if (e.target.name === "kind") save(); });
+    form.addEventListener("change", function (e) {
+      if (e.target.name === "kind") save();
+      if (e.target.type === "file") showFiles();
+    });
+    // Files dropped anywhere on the composer are attached.
+    var files = $("input[type=file]", form), fileState = $(".file-state", form);
+    function showFiles() {
+      fileState.textContent = Array.prototype.map.call(files.files, function (f) { return f.name; }).join(", ");
+    }
+    form.addEventListener("dragover", function (e) { e.preventDefault(); form.classList.add("drop"); });
+    form.addEventListener("dragleave", function () { form.classList.remove("drop"); });
+    form.addEventListener("drop", function (e) {
+      e.preventDefault();
+      form.classList.remove("drop");
+      if (e.dataTransfer && e.dataTransfer.files.length) { files.files = e.dataTransfer.files; showFiles(); }
+    });
     ta.addEventListener("keydown", function (e) {
       if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
         e.preventDefault();
@@ -194,7 +213,8 @@
     form.addEventListener("htmx:afterRequest", function (e) {
       if (e.detail.elt !== form || !e.detail.successful) return;
       ta.value = "";
-      $$("input[type=file]", form).forEach(function (f) { f.value = ""; });
+      files.value = "";
+      showFiles();
       try { localStorage.removeItem(key); } catch (err) { /* ignore */ }
       status.textContent = "";
       lastTyped = 0;
@@ -202,6 +222,18 @@
     });
   }
   window.addEventListener("pagehide", function () { if (current) beat(current, "left"); });
+
+  // A request that never reached the server says so.
+  body.addEventListener("htmx:sendError", function () {
+    var box = $("#toasts");
+    if (!box) return;
+    var t = document.createElement("div");
+    t.className = "toast error";
+    t.setAttribute("role", "alert");
+    t.textContent = body.getAttribute("data-offline");
+    box.appendChild(t);
+    setTimeout(function () { t.remove(); }, 8000);
+  });
 
   // ---- confirmations ---------------------------------------------------
   document.addEventListener("submit", function (e) {
