@@ -4,10 +4,14 @@ package main
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -138,8 +142,30 @@ func TestServeDemo(t *testing.T) {
 	if total < 200 {
 		t.Errorf("demo has %d tickets, want a few hundred", total)
 	}
+
+	// Sign in to the agent app with the printed login and open the live
+	// event stream; SIGTERM must end the stream rather than wait for it.
+	browser := signIn(t, p.url, "admin@switchboard.example", "switchboard-demo")
+	req, _ := http.NewRequest("GET", p.url+"/events", nil)
+	req.Header.Set("Accept", "text/event-stream")
+	resp, err := browser.Do(req)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("open event stream: %v %v", resp, err)
+	}
+	defer resp.Body.Close()
+	stream := bufio.NewReader(resp.Body)
+	if _, err := stream.ReadString('\n'); err != nil {
+		t.Fatalf("read event stream: %v", err)
+	}
+	stopped := time.Now()
 	if c := p.stop(t); c != 0 {
 		t.Errorf("exit %d", c)
+	}
+	if d := time.Since(stopped); d > 10*time.Second {
+		t.Errorf("shutdown with an open event stream took %s", d)
+	}
+	if _, err := io.ReadAll(stream); err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Logf("stream ended with %v", err)
 	}
 	// A second --demo run keeps the data and still prints the login.
 	p, out = in.serve("--demo")
@@ -200,4 +226,34 @@ func (s *slowRequest) finish() int {
 	}
 	resp.Body.Close()
 	return resp.StatusCode
+}
+
+// signIn signs in to the agent app like a browser (login form with its
+// CSRF token) and returns a client carrying the session cookie.
+func signIn(t *testing.T, base, email, password string) *http.Client {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, Timeout: 10 * time.Second}
+	var page string
+	resp, err := c.Get(base + "/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	page = string(b)
+	m := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no CSRF token on the login page:\n%s", page)
+	}
+	resp, err = c.PostForm(base+"/login", url.Values{"email": {email}, "password": {password}, "csrf": {m[1]}, "next": {"/"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || strings.Contains(string(b), `name="password"`) {
+		t.Fatalf("sign in: %d\n%.500s", resp.StatusCode, b)
+	}
+	return c
 }

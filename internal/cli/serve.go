@@ -49,7 +49,7 @@ func runServe(ctx context.Context, sio IO, args []string) error {
 		log.Warn("inbound SMTP is not available in this version yet; the listener is not started", "smtp_addr", cfg.SMTPAddr)
 	}
 
-	srv, err := server.Build(svc, cfg.BaseURL, log)
+	srv, err := server.Build(ctx, svc, cfg.BaseURL, log)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 
@@ -48,8 +49,9 @@ func NewServices(st *store.Store, br *realtime.Local, clk desk.Clock) *Services 
 }
 
 // Build returns the whole Server over svc: the REST API, the agent app and
-// the operational endpoints.
-func Build(svc *Services, baseURL string, logger *slog.Logger) (*Server, error) {
+// the operational endpoints. ctx is the serve context: when it is done the
+// agent app ends its event streams and presence listener.
+func Build(ctx context.Context, svc *Services, baseURL string, logger *slog.Logger) (*Server, error) {
 	apiH := api.New(api.Config{
 		Tickets: svc.Tickets, Contacts: svc.Contacts, Team: svc.Team, Auth: svc.Auth,
 		Broker: svc.Broker, Logger: logger, BaseURL: baseURL,
@@ -57,6 +59,7 @@ func Build(svc *Services, baseURL string, logger *slog.Logger) (*Server, error) 
 	webH, err := web.New(web.Config{
 		Tickets: svc.Tickets, Contacts: svc.Contacts, Team: svc.Team, Auth: svc.Auth,
 		Broker: svc.Broker, Clock: svc.Clock, Logger: logger, BaseURL: baseURL,
+		Context: ctx,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("server: build web app: %w", err)
