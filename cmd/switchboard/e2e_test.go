@@ -49,9 +49,13 @@ func TestCommandsAndServe(t *testing.T) {
 			}
 
 			start := time.Now()
+			in.env = append(in.env, "SWITCHBOARD_SMTP_ADDR=127.0.0.1:2525") // accepted, not served yet
 			p, _ := in.serve()
 			t.Logf("%s: serve was listening %s after exec", engine, time.Since(start).Round(time.Millisecond))
 
+			if !strings.Contains(p.stderr.String(), "inbound SMTP is not available") {
+				t.Errorf("no notice that SMTP is not served:\n%s", p.stderr)
+			}
 			for _, path := range []string{"/healthz", "/readyz"} {
 				if code := call(t, "GET", p.url+path, "", "", nil); code != 200 {
 					t.Errorf("GET %s = %d", path, code)
@@ -182,6 +186,10 @@ func TestBadConfiguration(t *testing.T) {
 	_, errOut, code := in.run("", "serve")
 	if code != 2 || !strings.Contains(errOut, "SWITCHBOARD_DATABASE_URL") {
 		t.Errorf("serve with a bad database URL: exit %d, stderr %q", code, errOut)
+	}
+	in.env[len(in.env)-1] = "SWITCHBOARD_SMTP_ADDR=localhost"
+	if _, errOut, code := in.run("", "serve"); code != 2 || !strings.Contains(errOut, "SWITCHBOARD_SMTP_ADDR") {
+		t.Errorf("serve with a bad SMTP address: exit %d, stderr %q", code, errOut)
 	}
 	if _, _, code := in.run("", "frobnicate"); code != 2 {
 		t.Errorf("unknown command: exit %d, want 2", code)
