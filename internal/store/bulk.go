@@ -60,6 +60,23 @@ func (s *Store) BulkInsertTickets(ctx context.Context, rows []BulkTicket) error 
 			return fmt.Errorf("store: bulk insert tickets %d-%d: %w", start, end, err)
 		}
 	}
+	if len(rows) >= 10000 {
+		return s.Analyze(ctx)
+	}
+	return nil
+}
+
+// Analyze refreshes the planner's statistics after large changes (the bulk
+// loader calls it after loading 10,000 tickets or more).
+func (s *Store) Analyze(ctx context.Context) error {
+	q := "ANALYZE"
+	if s.engine == EnginePostgres {
+		// Only this schema's tables: a bare ANALYZE would visit the whole database.
+		q = "ANALYZE tickets, ticket_tags, tags, messages, contacts, contact_emails, ticket_events"
+	}
+	if err := s.Write(ctx, func(tx *Tx) error { _, err := tx.r.ExecContext(ctx, q); return err }); err != nil {
+		return fmt.Errorf("store: analyze: %w", err)
+	}
 	return nil
 }
 

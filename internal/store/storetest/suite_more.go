@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -85,6 +86,62 @@ func testCounts(t *testing.T, st *store.Store) {
 	must(t, err)
 	if c.Mine != 2 || c.Unassigned != 2 || c.Open != 4 || c.Pending != 2 || c.Teams[s.team] != 2 {
 		t.Fatalf("counts = %+v", c)
+	}
+	checkCounts(t, st, s.agent)
+	// The running counters follow every kind of change.
+	page, err := st.Read().ListTickets(ctx, desk.TicketFilter{Limit: 100})
+	must(t, err)
+	for i, tk := range page.Items {
+		switch i % 4 {
+		case 0:
+			tk.Status = desk.StatusPending
+		case 1:
+			tk.Assignee = &desk.AgentRef{ID: s.agent2}
+		case 2:
+			tk.Team, tk.Status = nil, desk.StatusOpen
+		case 3:
+			tk.Assignee, tk.Team = nil, &desk.TeamRef{ID: s.team}
+		}
+		must(t, st.Write(ctx, func(tx *store.Tx) error { return tx.SaveTicket(ctx, tk, false) }))
+		checkCounts(t, st, s.agent)
+		checkCounts(t, st, s.agent2)
+	}
+	must(t, st.Write(ctx, func(tx *store.Tx) error { return tx.DeleteTeam(ctx, s.team) }))
+	checkCounts(t, st, s.agent)
+	c, err = st.Read().Counts(ctx, s.agent)
+	must(t, err)
+	if len(c.Teams) != 0 {
+		t.Fatalf("deleted team still counted: %+v", c)
+	}
+}
+
+// checkCounts compares Counts with COUNT(*) over the tickets.
+func checkCounts(t *testing.T, st *store.Store, agent int64) {
+	t.Helper()
+	ctx := context.Background()
+	got, err := st.Read().Counts(ctx, agent)
+	must(t, err)
+	var want desk.ViewCounts
+	db := st.DB()
+	q := func(query string, args ...any) int {
+		var n int
+		if st.Engine() == store.EnginePostgres {
+			query = strings.Replace(query, "?", "$1", 1)
+		}
+		must(t, db.QueryRowContext(ctx, query, args...).Scan(&n))
+		return n
+	}
+	want.Mine = q("SELECT COUNT(*) FROM tickets WHERE assignee_id = ? AND status IN ('new', 'open')", agent)
+	want.Unassigned = q("SELECT COUNT(*) FROM tickets WHERE assignee_id IS NULL AND status IN ('new', 'open')")
+	want.Open = q("SELECT COUNT(*) FROM tickets WHERE status IN ('new', 'open')")
+	want.Pending = q("SELECT COUNT(*) FROM tickets WHERE status = 'pending'")
+	if got.Mine != want.Mine || got.Unassigned != want.Unassigned || got.Open != want.Open || got.Pending != want.Pending {
+		t.Fatalf("counts = %+v, want %+v", got, want)
+	}
+	for team, n := range got.Teams {
+		if w := q("SELECT COUNT(*) FROM tickets WHERE team_id = ? AND status IN ('new', 'open')", team); n != w {
+			t.Fatalf("team %d count = %d, want %d", team, n, w)
+		}
 	}
 }
 
