@@ -76,8 +76,11 @@ func (tx *Tx) ListTickets(ctx context.Context, f desk.TicketFilter) (desk.Ticket
 		conds, args = append(conds, "t.team_id = ?"), append(args, *f.TeamID)
 	}
 	if tag := strings.ToLower(strings.TrimSpace(f.Tag)); tag != "" {
-		conds = append(conds, "t.id IN (SELECT tt.ticket_id FROM ticket_tags tt JOIN tags tg ON tg.id = tt.tag_id WHERE tg.name = ?)")
-		args = append(args, tag)
+		c, err := tx.tagCond(ctx, tag)
+		if err != nil {
+			return desk.TicketPage{}, err
+		}
+		conds, args = append(conds, c), append(args, tag)
 	}
 	if f.Priority != "" {
 		conds, args = append(conds, "t.priority = ?"), append(args, string(f.Priority))
@@ -227,4 +230,29 @@ func (tx *Tx) Counts(ctx context.Context, agentID int64) (desk.ViewCounts, error
 		}
 	}
 	return c, rows.Err()
+}
+
+// popularTag is how many tickets make a tag common enough that SQLite
+// should walk the inbox order and probe each ticket's tags rather than
+// collect and sort every tagged ticket.
+const popularTag = 1000
+
+// tagCond returns the condition for a tag filter (one ? for the name).
+// PostgreSQL's planner weighs the two plans itself from its statistics;
+// SQLite is told, after a bounded count of the tag's tickets.
+func (tx *Tx) tagCond(ctx context.Context, tag string) (string, error) {
+	const collect = "t.id IN (SELECT tt.ticket_id FROM ticket_tags tt JOIN tags tg ON tg.id = tt.tag_id WHERE tg.name = ?)"
+	if tx.pg {
+		return collect, nil
+	}
+	var n int
+	err := tx.queryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM ticket_tags
+		WHERE tag_id = (SELECT id FROM tags WHERE name = ?) LIMIT ?)`, tag, popularTag).Scan(&n)
+	if err != nil {
+		return "", fmt.Errorf("store: count tag %q: %w", tag, err)
+	}
+	if n < popularTag {
+		return collect, nil
+	}
+	return "EXISTS (SELECT 1 FROM ticket_tags tt WHERE tt.ticket_id = t.id AND tt.tag_id = (SELECT id FROM tags WHERE name = ?))", nil
 }

@@ -381,7 +381,7 @@ func testBulkInsert(t *testing.T, st *store.Store) {
 	for i := range rows {
 		r := store.BulkTicket{Subject: fmt.Sprintf("Bulk %d", i), Body: fmt.Sprintf("Body number%d račun", i),
 			RequesterEmail: fmt.Sprintf("bulk%d@example.com", i%300), RequesterName: "Bulk", Status: statuses[i%5],
-			CreatedAt: t0().Add(time.Duration(i) * time.Second), Inbound: i%2 == 0, Tags: []string{fmt.Sprint("t", i%3)}}
+			CreatedAt: t0().Add(time.Duration(i) * time.Second), Inbound: i%2 == 0, Tags: []string{fmt.Sprint("t", i%3), "every"}}
 		if i%4 == 0 {
 			r.AssigneeID = &s.agent
 		}
@@ -405,7 +405,7 @@ func testBulkInsert(t *testing.T, st *store.Store) {
 	}
 	page, err := st.Read().ListTickets(ctx, desk.TicketFilter{Query: "number1234"})
 	must(t, err)
-	if len(page.Items) != 1 || page.Items[0].Subject != "Bulk 1234" || page.Items[0].Status != desk.StatusClosed || !slices.Equal(page.Items[0].Tags, []string{"t1"}) {
+	if len(page.Items) != 1 || page.Items[0].Subject != "Bulk 1234" || page.Items[0].Status != desk.StatusClosed || !slices.Equal(page.Items[0].Tags, []string{"every", "t1"}) {
 		t.Fatalf("search bulk = %+v", page.Items)
 	}
 	page, err = st.Read().ListTickets(ctx, desk.TicketFilter{AssigneeID: &s.agent, Statuses: []desk.Status{desk.StatusNew}, Limit: 100})
@@ -416,6 +416,18 @@ func testBulkInsert(t *testing.T, st *store.Store) {
 	tk := page.Items[0]
 	if tk.MessageCount != 1 || tk.Preview == "" || tk.FirstResponseAt != nil || tk.Assignee == nil || tk.Requester.Email == "" {
 		t.Fatalf("bulk ticket = %+v", tk)
+	}
+	// A common tag (SQLite walks the inbox order) and a rarer one (collects).
+	for _, tag := range []string{"every", "t1"} {
+		page, err = st.Read().ListTickets(ctx, desk.TicketFilter{Tag: tag, Statuses: []desk.Status{desk.StatusOpen}, Limit: 10})
+		must(t, err)
+		want := 2496 // the last open ticket (i%5 == 1)...
+		for want%3 != 1 && tag == "t1" {
+			want -= 5 // ...with tag t1
+		}
+		if len(page.Items) != 10 || page.Items[0].Number != int64(1000+want) || !slices.Contains(page.Items[9].Tags, tag) {
+			t.Fatalf("tag %s: %d items, first #%d", tag, len(page.Items), page.Items[0].Number)
+		}
 	}
 	// Numbering continues after a bulk load.
 	next := insertTicket(t, st, desk.Ticket{Subject: "after", Requester: desk.ContactRef{ID: s.contact}}, "x")
