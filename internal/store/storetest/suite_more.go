@@ -394,6 +394,7 @@ func testBulkInsert(t *testing.T, st *store.Store) {
 		rows[i] = r
 	}
 	must(t, st.BulkInsertTickets(ctx, rows))
+	must(t, st.Analyze(ctx))
 	var tickets, msgs, contacts, events int
 	db := st.DB()
 	must(t, db.QueryRowContext(ctx, "SELECT COUNT(*) FROM tickets").Scan(&tickets))
