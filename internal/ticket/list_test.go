@@ -140,4 +140,3 @@ func TestSearchMultilingual(t *testing.T) {
 		}
 	})
 }
-
