@@ -395,6 +395,7 @@ func testBulkInsert(t *testing.T, st *store.Store) {
 	}
 	must(t, st.BulkInsertTickets(ctx, rows))
 	must(t, st.Analyze(ctx))
+	checkCounts(t, st, s.agent)
 	var tickets, msgs, contacts, events int
 	db := st.DB()
 	must(t, db.QueryRowContext(ctx, "SELECT COUNT(*) FROM tickets").Scan(&tickets))
