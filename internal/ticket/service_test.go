@@ -310,6 +310,15 @@ func TestMerge(t *testing.T) {
 		}
 		_, err = f.svc.Merge(ctx, f.agent, source.ID, target.ID)
 		wantCode(t, err, desk.EConflict)
+		// A late reply to the merged ticket lands on the target.
+		late, err := f.svc.AddMessage(ctx, f.agent, source.ID, desk.NewMessage{Text: "late reply", Inbound: true})
+		must(t, err)
+		if late.TicketID != target.ID {
+			t.Fatalf("late reply went to %d, want %d", late.TicketID, target.ID)
+		}
+		if src, _ := f.svc.Get(ctx, f.agent, source.ID); src.Status != desk.StatusClosed {
+			t.Fatalf("merged source reopened: %s", src.Status)
+		}
 		page, err := f.svc.List(ctx, f.agent, desk.TicketFilter{Query: "zebra", Statuses: []desk.Status{desk.StatusNew}})
 		must(t, err)
 		if len(page.Items) != 1 || page.Items[0].ID != target.ID {
