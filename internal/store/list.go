@@ -2,9 +2,9 @@ package store
 
 import (
 	"context"
-	"math"
 	"encoding/base64"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
