@@ -97,13 +97,19 @@ func (tx *Tx) ListTickets(ctx context.Context, f desk.TicketFilter) (desk.Ticket
 		num, isNum := ticketNumberQuery(q)
 		switch {
 		case isNum && len(terms) > 0:
-			c, a := tx.searchCond(terms)
+			c, a, err := tx.searchCond(ctx, terms, limit)
+			if err != nil {
+				return desk.TicketPage{}, err
+			}
 			conds = append(conds, "(t.number = ? OR "+c+")")
 			args = append(append(args, num), a...)
 		case isNum:
 			conds, args = append(conds, "t.number = ?"), append(args, num)
 		case len(terms) > 0:
-			c, a := tx.searchCond(terms)
+			c, a, err := tx.searchCond(ctx, terms, limit)
+			if err != nil {
+				return desk.TicketPage{}, err
+			}
 			conds, args = append(conds, c), append(args, a...)
 		default:
 			return desk.TicketPage{Items: []desk.Ticket{}}, nil
@@ -244,13 +250,12 @@ func (tx *Tx) tagCond(ctx context.Context, tag string, limit int) (string, error
 	if tx.pg {
 		return collect, nil
 	}
-	var tickets int64
-	if err := tx.queryRow(ctx, "SELECT coalesce(max(id), 0) FROM tickets").Scan(&tickets); err != nil {
-		return "", fmt.Errorf("store: count tickets: %w", err)
+	bound, err := tx.walkBound(ctx, limit)
+	if err != nil {
+		return "", err
 	}
-	bound := max(100, int(math.Sqrt(float64(limit+1)*float64(tickets))))
 	var n int
-	err := tx.queryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM ticket_tags
+	err = tx.queryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM ticket_tags
 		WHERE tag_id = (SELECT id FROM tags WHERE name = ?) LIMIT ?)`, tag, bound).Scan(&n)
 	if err != nil {
 		return "", fmt.Errorf("store: count tag %q: %w", tag, err)
@@ -259,4 +264,15 @@ func (tx *Tx) tagCond(ctx context.Context, tag string, limit int) (string, error
 		return collect, nil
 	}
 	return "EXISTS (SELECT 1 FROM ticket_tags tt WHERE tt.ticket_id = t.id AND tt.tag_id = (SELECT id FROM tags WHERE name = ?))", nil
+}
+
+// walkBound is how many matching tickets make walking the inbox order
+// cheaper than collecting and sorting the matches: the square root of
+// limit × tickets (the highest id stands in for the count).
+func (tx *Tx) walkBound(ctx context.Context, limit int) (int, error) {
+	var tickets int64
+	if err := tx.queryRow(ctx, "SELECT coalesce(max(id), 0) FROM tickets").Scan(&tickets); err != nil {
+		return 0, fmt.Errorf("store: count tickets: %w", err)
+	}
+	return max(100, int(math.Sqrt(float64(limit+1)*float64(tickets)))), nil
 }
