@@ -39,15 +39,18 @@ for _ in $(seq 100); do curl -fs -o /dev/null "$url/api/v1/openapi.json" && brea
 
 ticks() { local s=0 p; for p in "$@"; do [ -r "/proc/$p/stat" ] && s=$((s + $(awk '{print $14+$15}' "/proc/$p/stat"))); done; echo "$s"; }
 pgpids() { if [ "$engine" = postgres ]; then psql -Atq "$pg/postgres" -c "SELECT pid FROM pg_stat_activity WHERE datname = 'sbload'"; fi; }
+# pgticks prints "pid ticks" for each PostgreSQL backend of the database.
+pgticks() { local p; for p in $(pgpids); do echo "$p $(ticks "$p")"; done; }
 phase() {
   local mode=$1; shift
-  local pg0 s0 p0 s1 p1 n
-  pg0=$(pgpids | sort); s0=$(ticks $pid); p0=$(ticks $pg0)
+  local s0 s1 pg0 pg1 p n
+  s0=$(ticks $pid); pg0=$(pgticks)
   "$work/sbload" -url "$url" -token "$token" -clients 4 -duration "$dur" -mode "$mode" "$@" | tee "$work/out"
-  s1=$(ticks $pid); p1=$(ticks $pg0)
-  p1=$((p1 + $(ticks $(comm -13 <(echo "$pg0") <(pgpids | sort)))))
+  s1=$(ticks $pid); pg1=$(pgticks)
+  # CPU of the backends alive at the end (a connection closed mid-run is missed).
+  p=$(awk 'NR == FNR { start[$1] = $2; next } { s += $2 - start[$1] } END { print s + 0 }' <(echo "$pg0") <(echo "$pg1"))
   n=$(awk '/^requests:/{print $2}' "$work/out")
-  awk -v s=$((s1 - s0)) -v p=$((p1 - p0)) -v n="$n" -v e="$engine" 'BEGIN {
+  awk -v s=$((s1 - s0)) -v p="$p" -v n="$n" -v e="$engine" 'BEGIN {
     printf "server cpu: %.2fs, %.3f ms/request", s/100, s*10/n
     if (e == "postgres") printf "; postgres backends cpu: %.2fs, %.3f ms/request", p/100, p*10/n
     printf "\n" }'
