@@ -115,6 +115,7 @@
   htmx.onLoad(function (root) {
     mark(root, Date.now() < liveUntil);
     if (root.id === "thread" && stick) toBottom();
+    if (root.id === "list") markCurrent();
     $$(".toast", root).forEach(function (t) { setTimeout(function () { t.remove(); }, 6000); });
     if (root.querySelector && (root.id === "ticket-pane" || $("#composer", root))) initTicket();
     $$("[data-select]", root).forEach(function (el) { el.addEventListener("focus", function () { el.select(); }); });
@@ -140,15 +141,20 @@
     var s = state();
     if (force || s !== lastState) { lastState = s; beat(current, s); }
   }
-  function initTicket() {
+  // Mark the open ticket's row in the list (also after the list refreshes).
+  function markCurrent() {
     var id = openTicket();
-    var form = $("#composer");
     $$(".row").forEach(function (r) {
       var on = r.getAttribute("data-id") === id;
       r.classList.toggle("current", on);
       var a = $("a", r);
       if (on) a.setAttribute("aria-current", "true"); else a.removeAttribute("aria-current");
     });
+  }
+  function initTicket() {
+    var id = openTicket();
+    var form = $("#composer");
+    markCurrent();
     if (id !== current) {
       stick = true;
       toBottom();
