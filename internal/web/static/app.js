@@ -115,7 +115,7 @@
   htmx.onLoad(function (root) {
     mark(root, Date.now() < liveUntil);
     if (root.id === "thread" && stick) toBottom();
-    if (root.id === "list") markCurrent();
+    if (root.id === "list") { markCurrent(); reselect(); }
     $$(".toast", root).forEach(function (t) { setTimeout(function () { t.remove(); }, 6000); });
     if (root.querySelector && (root.id === "ticket-pane" || $("#composer", root))) initTicket();
     $$("[data-select]", root).forEach(function (el) { el.addEventListener("focus", function () { el.select(); }); });
@@ -260,13 +260,23 @@
     for (i = 0; i < r.length; i++) if (r[i].classList.contains("current")) return i;
     return -1;
   }
+  var selId = null;
   function select(i) {
     var r = rows();
     if (!r.length) return;
     i = Math.max(0, Math.min(r.length - 1, i));
     r.forEach(function (x) { x.classList.remove("sel"); });
     r[i].classList.add("sel");
+    selId = r[i].getAttribute("data-id");
     $("a", r[i]).focus();
+  }
+  // After a live refresh of the list, the selection stays on its ticket.
+  function reselect() {
+    if (!selId) return;
+    var r = $('#list .row[data-id="' + selId + '"]');
+    if (!r) return;
+    r.classList.add("sel");
+    if (document.activeElement === body) $("a", r).focus();
   }
   function click(sel) { var b = $(sel); if (b) b.click(); }
   function compose(kind) {
