@@ -46,6 +46,9 @@ type Store struct {
 	read   *sql.DB // SQLite: the read pool; PostgreSQL: same as write
 	schema string  // PostgreSQL search_path schema, if any
 	pgURL  string  // PostgreSQL connection string (for COPY in the bulk loader)
+	// SQLite only: the single writer and the read pool's statements.
+	writer    *writer
+	readStmts readStmts
 }
 
 // Open connects to the database described by cfg. It does not migrate.
@@ -100,7 +103,7 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 	n := max(4, runtime.NumCPU()*2)
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
-	return &Store{engine: EngineSQLite, write: w, read: r}, nil
+	return &Store{engine: EngineSQLite, write: w, read: r, writer: newWriter()}, nil
 }
 
 func openPostgres(ctx context.Context, raw string) (*Store, error) {
@@ -156,17 +159,16 @@ func redact(raw string) string {
 	return u.Redacted()
 }
 
-// Ping checks the database answers (for /readyz).
+// Ping checks the database answers (for /readyz): the read pool and, on
+// SQLite, the write connection (waiting for the current write, if any).
 func (s *Store) Ping(ctx context.Context) error {
 	if err := s.read.PingContext(ctx); err != nil {
 		return fmt.Errorf("store: ping: %w", err)
 	}
-	if s.write != s.read {
-		if err := s.write.PingContext(ctx); err != nil {
-			return fmt.Errorf("store: ping writer: %w", err)
-		}
+	if s.writer == nil {
+		return nil
 	}
-	return nil
+	return s.writeSQLite(ctx, func(tx *Tx) error { return nil })
 }
 
 // Engine returns "sqlite" or "postgres".
@@ -177,6 +179,11 @@ func (s *Store) Schema() string { return s.schema }
 
 // Close releases the connections.
 func (s *Store) Close() error {
+	s.readStmts.close()
+	if s.writer != nil {
+		s.writer.sem <- struct{}{} // wait for the current write
+		s.writer.reset()
+	}
 	err := s.write.Close()
 	if s.read != s.write {
 		err = errors.Join(err, s.read.Close())

@@ -27,6 +27,7 @@ type runner interface {
 // Store.Read). A Tx from Read must not be used for writes.
 type Tx struct {
 	r  runner
+	w  *writer // SQLite write transaction: the writer and its statements
 	pg bool
 	s  *Store
 }
@@ -36,20 +37,29 @@ func (s *Store) Read() *Tx { return &Tx{r: s.read, pg: s.engine == EnginePostgre
 
 // Write runs fn in one write transaction, committing if fn returns nil and
 // rolling back otherwise. On SQLite it holds the single write connection
-// (BEGIN IMMEDIATE) for the duration.
+// (BEGIN IMMEDIATE) for the duration; fn must not call Write itself.
 func (s *Store) Write(ctx context.Context, fn func(tx *Tx) error) error {
+	if s.engine == EngineSQLite {
+		return s.writeSQLite(ctx, fn)
+	}
 	sqlTx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
 	}
-	tx := &Tx{r: sqlTx, pg: s.engine == EnginePostgres, s: s}
+	tx := &Tx{r: sqlTx, pg: true, s: s}
+	committed := false
+	defer func() {
+		if !committed {
+			_ = sqlTx.Rollback()
+		}
+	}()
 	if err := fn(tx); err != nil {
-		_ = sqlTx.Rollback()
 		return err
 	}
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("store: commit: %w", mapErr(err))
 	}
+	committed = true
 	return nil
 }
 
@@ -114,25 +124,40 @@ func (tx *Tx) fixArgs(args []any) []any {
 	return args
 }
 
-func (tx *Tx) q(query string) string {
-	if tx.pg {
-		return rebind(query)
+// runner returns what runs query: a cached prepared statement on SQLite
+// (modernc re-parses every unprepared statement), else the Tx's runner.
+// PostgreSQL needs no cache: pgx caches prepared statements per connection.
+func (tx *Tx) runner(ctx context.Context, query string) (runner, string) {
+	var st *sql.Stmt
+	switch {
+	case tx.pg:
+		return tx.r, rebind(query)
+	case tx.w != nil:
+		st = tx.w.stmt(ctx, query)
+	default:
+		st = tx.s.readStmts.get(ctx, tx.s.read, query)
 	}
-	return query
+	if st == nil {
+		return tx.r, query
+	}
+	return stmtRunner{st}, ""
 }
 
 func (tx *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	res, err := tx.r.ExecContext(ctx, tx.q(query), tx.fixArgs(args)...)
+	r, q := tx.runner(ctx, query)
+	res, err := r.ExecContext(ctx, q, tx.fixArgs(args)...)
 	return res, mapErr(err)
 }
 
 func (tx *Tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	rows, err := tx.r.QueryContext(ctx, tx.q(query), tx.fixArgs(args)...)
+	r, q := tx.runner(ctx, query)
+	rows, err := r.QueryContext(ctx, q, tx.fixArgs(args)...)
 	return rows, mapErr(err)
 }
 
 func (tx *Tx) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	return tx.r.QueryRowContext(ctx, tx.q(query), tx.fixArgs(args)...)
+	r, q := tx.runner(ctx, query)
+	return r.QueryRowContext(ctx, q, tx.fixArgs(args)...)
 }
 
 // insertID runs an INSERT ... RETURNING id and returns the id.
