@@ -62,6 +62,11 @@ func (f inboxFilter) Filtered() bool {
 	return f.TeamID != 0 || f.Assignee != "" || f.Tag != "" || f.Priority != "" || f.Q != ""
 }
 
+// MoreFiltered reports whether a filter behind the "Filters" toggle is set.
+func (f inboxFilter) MoreFiltered() bool {
+	return f.TeamID != 0 || f.Assignee != "" || f.Tag != "" || f.Priority != ""
+}
+
 // toDesk turns the view and filters into a service filter for agent me.
 func (f inboxFilter) toDesk(me int64) desk.TicketFilter {
 	active := []desk.Status{desk.StatusNew, desk.StatusOpen}
