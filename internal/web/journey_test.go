@@ -219,6 +219,13 @@ func TestJourney(t *testing.T) {
 	waitJS(t, ana, "inbox rows", `document.querySelectorAll('#list .row').length >= 5`)
 	shot(ana, "inbox")
 
+	// "/" jumps to search; typing filters the list in place.
+	step(t, ana, "search", key("/"))
+	waitJS(t, ana, "search focused", `document.activeElement.id === 'q'`)
+	step(t, ana, "type search", chromedp.SendKeys(chromedp.ID("q"), "VAT"))
+	waitJS(t, ana, "filtered", `document.querySelectorAll('#list .row').length === 1 && location.search.includes('q=VAT')`)
+	step(t, ana, "back to inbox", chromedp.Navigate(base+"/inbox"), chromedp.WaitVisible(chromedp.ID("list")))
+
 	// Bo, in another browser context (own cookies), opens the same ticket.
 	bo, cancelBo := chromedp.NewContext(ana, chromedp.WithNewBrowserContext())
 	defer cancelBo()
@@ -285,6 +292,8 @@ func TestJourney(t *testing.T) {
 	waitJS(t, bo, "Bo's draft kept", `document.querySelector('#composer textarea').value === 'Let me check'`)
 	shot(bo, "live-update")
 
+	waitJS(t, bo, "Bo sees Ana", `document.getElementById('presence').innerText.includes('Ana Admin is viewing')`)
+
 	// The timeline on demand.
 	step(t, ana, "timeline", chromedp.Click(chromedp.CSS(".timeline-box summary")))
 	waitJS(t, ana, "timeline loaded", `document.querySelector('.timeline-body').innerText.includes('changed the status from New to Open')`)
@@ -294,6 +303,7 @@ func TestJourney(t *testing.T) {
 	shot(ana, "shortcuts")
 	step(t, ana, "admin", chromedp.Navigate(base+"/admin/agents"), chromedp.WaitVisible(chromedp.CSS("main.admin")))
 	shot(ana, "admin")
+	waitJS(t, bo, "Ana left the ticket", `!document.getElementById('presence').innerText.includes('Ana Admin')`)
 	step(t, ana, "teams", chromedp.Navigate(base+"/admin/teams"), chromedp.WaitVisible(chromedp.CSS(".team-row")))
 	shot(ana, "admin-teams")
 	step(t, ana, "new token", chromedp.Navigate(base+"/admin/tokens"),
