@@ -21,7 +21,13 @@
   }
 
   // ---- live updates -------------------------------------------------
+  // coalesce runs fn once, ms after the first of a burst of calls, so a
+  // busy desk refreshes a few times a second at most, never starving.
   var timers = {};
+  function coalesce(key, ms, fn) {
+    if (timers[key]) return;
+    timers[key] = setTimeout(function () { timers[key] = null; fn(); }, ms);
+  }
   function debounce(key, ms, fn) {
     clearTimeout(timers[key]);
     timers[key] = setTimeout(fn, ms);
@@ -38,9 +44,9 @@
     var broken = false;
     es.addEventListener("ticket", function (e) {
       var d = JSON.parse(e.data);
-      debounce("list", 400, function () { fire("sb-tickets"); });
+      coalesce("list", 400, function () { fire("sb-tickets"); });
       if (String(d.ticket_id) === openTicket()) {
-        debounce("t" + d.ticket_id, 250, function () { fire("sb-ticket-" + d.ticket_id); });
+        coalesce("t" + d.ticket_id, 250, function () { fire("sb-ticket-" + d.ticket_id); });
       }
       if (!d.self) announce(d.text);
     });
