@@ -122,7 +122,7 @@ func shooter(t *testing.T) func(ctx context.Context, name string) {
 
 func step(t *testing.T, ctx context.Context, what string, acts ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
-	sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
 	if err := chromedp.Do(sctx, acts...); err != nil {
 		failShot(ctx)
@@ -164,7 +164,7 @@ func waitJS(t *testing.T, ctx context.Context, what, expr string) {
 	t.Helper()
 	var err error
 	for range 3 {
-		_, err = chromedp.Run(ctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(10*time.Second), chromedp.WithPollingInterval(50*time.Millisecond)))
+		_, err = chromedp.Run(ctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(15*time.Second), chromedp.WithPollingInterval(50*time.Millisecond)))
 		if err == nil || !strings.Contains(err.Error(), "navigated or closed") {
 			break
 		}
