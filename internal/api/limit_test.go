@@ -1,8 +1,12 @@
 package api
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 )
@@ -75,5 +79,29 @@ func TestRoutingWithoutServices(t *testing.T) {
 	rec := serve(h, httptest.NewRequest("GET", "/api/v1/panic", nil))
 	if rec.Code != 500 || rec.Header().Get("Content-Type") != "application/problem+json" {
 		t.Errorf("panic: %d %q", rec.Code, rec.Header().Get("Content-Type"))
+	}
+}
+
+// TestContextErrors checks a canceled client is not reported as a server
+// error, and a timeout is a 503.
+func TestContextErrors(t *testing.T) {
+	s := New(Config{}).(*server)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	req := httptest.NewRequest("GET", "/api/v1/tickets", nil).WithContext(ctx)
+	rec := httptest.NewRecorder()
+	s.writeError(rec, req, fmt.Errorf("store: load tickets: %w", context.Canceled))
+	if rec.Code != StatusClientClosedRequest {
+		t.Errorf("canceled: %d", rec.Code)
+	}
+	rec = httptest.NewRecorder()
+	s.writeError(rec, httptest.NewRequest("GET", "/api/v1/tickets", nil), fmt.Errorf("x: %w", context.DeadlineExceeded))
+	if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") == "" {
+		t.Errorf("deadline: %d", rec.Code)
+	}
+	rec = httptest.NewRecorder()
+	s.writeError(rec, httptest.NewRequest("GET", "/api/v1/tickets", nil), errors.New("disk on fire"))
+	if rec.Code != 500 || strings.Contains(rec.Body.String(), "fire") {
+		t.Errorf("internal: %d %s", rec.Code, rec.Body)
 	}
 }

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -29,6 +30,10 @@ type Problem struct {
 	Errors map[string]string `json:"errors,omitempty"`
 }
 
+// StatusClientClosedRequest is the status recorded (never seen by the
+// client) when the client canceled the request before it was answered.
+const StatusClientClosedRequest = 499
+
 // statusOf maps a domain error code to its HTTP status. This is the one
 // place desk.Error codes become HTTP statuses.
 func statusOf(c desk.Code) int {
@@ -53,6 +58,22 @@ func statusOf(c desk.Code) int {
 // writeError answers with the problem+json form of a service error. Internal
 // errors are logged with their real cause and answered with a generic detail.
 func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	switch {
+	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
+		// The client went away; nobody reads this answer. 499 (nginx's
+		// "client closed request") keeps it out of the 5xx error counts.
+		s.log.DebugContext(r.Context(), "api: client closed request",
+			slog.String("method", r.Method), slog.String("path", r.URL.Path))
+		writeProblem(w, r, Problem{Status: StatusClientClosedRequest, Title: "Client Closed Request",
+			Code: "canceled", Detail: "The request was canceled by the client."})
+		return
+	case errors.Is(err, context.DeadlineExceeded):
+		s.log.WarnContext(r.Context(), "api: request timed out",
+			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("err", err))
+		w.Header().Set("Retry-After", "1")
+		problem(w, r, http.StatusServiceUnavailable, "timeout", "The request took too long; retry later.")
+		return
+	}
 	code := desk.ErrorCode(err)
 	status := statusOf(code)
 	p := Problem{Status: status, Code: string(code), Detail: desk.ErrorMessage(err)}

@@ -3,6 +3,13 @@
 // choosing a locale from an Accept-Language header. English is complete;
 // a message missing from another locale falls back to English (with the
 // English plural rule).
+//
+// A message is a string with {name} placeholders, or an object of CLDR
+// plural forms ("one", "few", "other", ...) where {n} is the count. To
+// add a language, translate locales/en.json into locales/LANG.json with
+// the forms of that language (PluralRules has the rules of en, hr, lt, el
+// and sl); Match offers a locale only once it translates every key, so
+// nobody sees a page in two languages.
 package i18n
 
 import (

@@ -60,6 +60,29 @@ func (s *Store) BulkInsertTickets(ctx context.Context, rows []BulkTicket) error 
 			return fmt.Errorf("store: bulk insert tickets %d-%d: %w", start, end, err)
 		}
 	}
+	if len(rows) >= 10000 {
+		return s.Analyze(ctx)
+	}
+	return nil
+}
+
+// Analyze refreshes the planner's statistics after large changes (the bulk
+// loader calls it after loading 10,000 tickets or more). On PostgreSQL it
+// is VACUUM ANALYZE of the ticket tables, which also sets the visibility
+// map that index-only scans need.
+func (s *Store) Analyze(ctx context.Context) error {
+	if s.engine == EnginePostgres {
+		// Only this schema's tables: a bare VACUUM would visit the whole database.
+		// VACUUM cannot run in a transaction, so straight on the pool.
+		_, err := s.write.ExecContext(ctx, "VACUUM ANALYZE tickets, ticket_tags, tags, messages, contacts, contact_emails, ticket_events, ticket_counts")
+		if err != nil {
+			return fmt.Errorf("store: vacuum analyze: %w", err)
+		}
+		return nil
+	}
+	if err := s.Write(ctx, func(tx *Tx) error { _, err := tx.r.ExecContext(ctx, "ANALYZE"); return err }); err != nil {
+		return fmt.Errorf("store: analyze: %w", err)
+	}
 	return nil
 }
 

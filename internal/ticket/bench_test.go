@@ -31,7 +31,7 @@ func benchTickets(b *testing.B) int {
 }
 
 // benchDesk creates agents and teams and returns their ids.
-func benchDesk(b *testing.B, st *store.Store) (agents, teams []int64) {
+func benchDesk(b testing.TB, st *store.Store) (agents, teams []int64) {
 	ctx := context.Background()
 	ts := team.New(st, nil)
 	for i := range 5 {
@@ -94,7 +94,8 @@ func BenchmarkList(b *testing.B) {
 			loadBench(b, st, n, agents, teams)
 			b.Logf("%s: loaded %d tickets in %v", e.Name, n, time.Since(start).Round(time.Millisecond))
 			svc := ticket.New(st, nil, nil)
-			actor := desk.Actor{Kind: desk.ActorAgent, AgentID: agents[3], Name: "Agent 3", Role: desk.RoleAgent}
+			// Agent 1 has new and open tickets (see loadBench).
+			actor := desk.Actor{Kind: desk.ActorAgent, AgentID: agents[1], Name: "Agent 1", Role: desk.RoleAgent}
 			active := []desk.Status{desk.StatusNew, desk.StatusOpen}
 			views := []struct {
 				name string
@@ -102,7 +103,7 @@ func BenchmarkList(b *testing.B) {
 			}{
 				{"all", desk.TicketFilter{}},
 				{"open", desk.TicketFilter{Statuses: active}},
-				{"mine", desk.TicketFilter{Statuses: active, AssigneeID: &agents[3]}},
+				{"mine", desk.TicketFilter{Statuses: active, AssigneeID: &agents[1]}},
 				{"unassigned", desk.TicketFilter{Statuses: active, Unassigned: true}},
 				{"team", desk.TicketFilter{Statuses: active, TeamID: &teams[1]}},
 				{"pending", desk.TicketFilter{Statuses: []desk.Status{desk.StatusPending}}},
@@ -142,8 +143,11 @@ func BenchmarkList(b *testing.B) {
 	}
 }
 
-// loadBench bulk-loads n realistic tickets.
-func loadBench(b *testing.B, st *store.Store, n int, agents, teams []int64) {
+// loadBench bulk-loads n tickets: statuses 10% new, 20% open, 10% pending,
+// 20% resolved, 30% closed, 10% spam; 3 in 4 assigned over 20 agents;
+// half in one of 5 teams; 1 in 5 tagged; a third of the requesters
+// with several tickets; words in five languages for search.
+func loadBench(b testing.TB, st *store.Store, n int, agents, teams []int64) {
 	b.Helper()
 	statuses := []desk.Status{desk.StatusNew, desk.StatusOpen, desk.StatusOpen, desk.StatusPending, desk.StatusResolved,
 		desk.StatusResolved, desk.StatusClosed, desk.StatusClosed, desk.StatusClosed, desk.StatusSpam}

@@ -119,12 +119,22 @@ func (e *env) do(r req) *httptest.ResponseRecorder {
 	if r.htmx {
 		hr.Header.Set("HX-Request", "true")
 	}
-	if strings.HasPrefix(r.path, "/events") {
-		ctx, cancel := context.WithTimeout(hr.Context(), 150*time.Millisecond)
-		defer cancel()
-		hr = hr.WithContext(ctx)
-	}
 	w := httptest.NewRecorder()
+	if strings.HasPrefix(r.path, "/events") {
+		// The stream runs until its request ends: end it at the first flush.
+		ctx, cancel := context.WithTimeout(hr.Context(), 10*time.Second)
+		defer cancel()
+		e.h.ServeHTTP(flushCancel{w, cancel}, hr.WithContext(ctx))
+		return w
+	}
 	e.h.ServeHTTP(w, hr)
 	return w
 }
+
+// flushCancel ends a streaming request once it has flushed its headers.
+type flushCancel struct {
+	*httptest.ResponseRecorder
+	cancel func()
+}
+
+func (f flushCancel) Flush() { f.ResponseRecorder.Flush(); f.cancel() }

@@ -12,6 +12,9 @@ import (
 // Inbox views. Team views are "open" narrowed to a team.
 var viewKeys = []string{"mine", "unassigned", "open", "pending", "resolved", "spam"}
 
+// pageSize is how many rows the list shows before "Load more".
+const pageSize = 20
+
 // inboxFilter is the inbox view and filters, as carried in the URL.
 type inboxFilter struct {
 	View     string
@@ -60,6 +63,11 @@ func (f inboxFilter) Query() string { return f.Values().Encode() }
 // Filtered reports whether any filter beyond the view is set.
 func (f inboxFilter) Filtered() bool {
 	return f.TeamID != 0 || f.Assignee != "" || f.Tag != "" || f.Priority != "" || f.Q != ""
+}
+
+// MoreFiltered reports whether a filter behind the "Filters" toggle is set.
+func (f inboxFilter) MoreFiltered() bool {
+	return f.TeamID != 0 || f.Assignee != "" || f.Tag != "" || f.Priority != ""
 }
 
 // toDesk turns the view and filters into a service filter for agent me.
@@ -154,7 +162,7 @@ func (a *app) loadInbox(r *http.Request, rq *request, f inboxFilter) (*inboxData
 		return nil, err
 	}
 	df := f.toDesk(rq.actor.AgentID)
-	df.Limit = 25
+	df.Limit = pageSize
 	if d.Page, err = a.cfg.Tickets.List(ctx, rq.actor, df); err != nil {
 		return nil, err
 	}
@@ -187,7 +195,7 @@ func (a *app) inboxTitle(rq *request, f inboxFilter, teams []desk.Team) string {
 func (a *app) inboxList(w http.ResponseWriter, r *http.Request, rq *request) error {
 	f := parseFilter(r.URL.Query())
 	df := f.toDesk(rq.actor.AgentID)
-	df.Limit = 25
+	df.Limit = pageSize
 	df.Cursor = r.URL.Query().Get("cursor")
 	pg, err := a.cfg.Tickets.List(r.Context(), rq.actor, df)
 	if err != nil {

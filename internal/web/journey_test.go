@@ -122,7 +122,7 @@ func shooter(t *testing.T) func(ctx context.Context, name string) {
 
 func step(t *testing.T, ctx context.Context, what string, acts ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
-	sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
 	if err := chromedp.Do(sctx, acts...); err != nil {
 		failShot(ctx)
@@ -164,7 +164,7 @@ func waitJS(t *testing.T, ctx context.Context, what, expr string) {
 	t.Helper()
 	var err error
 	for range 3 {
-		_, err = chromedp.Run(ctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(10*time.Second), chromedp.WithPollingInterval(50*time.Millisecond)))
+		_, err = chromedp.Run(ctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(15*time.Second), chromedp.WithPollingInterval(50*time.Millisecond)))
 		if err == nil || !strings.Contains(err.Error(), "navigated or closed") {
 			break
 		}
@@ -218,6 +218,13 @@ func TestJourney(t *testing.T) {
 	login(t, ana, base, "ana@example.com")
 	waitJS(t, ana, "inbox rows", `document.querySelectorAll('#list .row').length >= 5`)
 	shot(ana, "inbox")
+
+	// "/" jumps to search; typing filters the list in place.
+	step(t, ana, "search", key("/"))
+	waitJS(t, ana, "search focused", `document.activeElement.id === 'q'`)
+	step(t, ana, "type search", chromedp.SendKeys(chromedp.ID("q"), "VAT"))
+	waitJS(t, ana, "filtered", `document.querySelectorAll('#list .row').length === 1 && location.search.includes('q=VAT')`)
+	step(t, ana, "back to inbox", chromedp.Navigate(base+"/inbox"), chromedp.WaitVisible(chromedp.ID("list")))
 
 	// Bo, in another browser context (own cookies), opens the same ticket.
 	bo, cancelBo := chromedp.NewContext(ana, chromedp.WithNewBrowserContext())
@@ -285,6 +292,8 @@ func TestJourney(t *testing.T) {
 	waitJS(t, bo, "Bo's draft kept", `document.querySelector('#composer textarea').value === 'Let me check'`)
 	shot(bo, "live-update")
 
+	waitJS(t, bo, "Bo sees Ana", `document.getElementById('presence').innerText.includes('Ana Admin is viewing')`)
+
 	// The timeline on demand.
 	step(t, ana, "timeline", chromedp.Click(chromedp.CSS(".timeline-box summary")))
 	waitJS(t, ana, "timeline loaded", `document.querySelector('.timeline-body').innerText.includes('changed the status from New to Open')`)
@@ -294,6 +303,7 @@ func TestJourney(t *testing.T) {
 	shot(ana, "shortcuts")
 	step(t, ana, "admin", chromedp.Navigate(base+"/admin/agents"), chromedp.WaitVisible(chromedp.CSS("main.admin")))
 	shot(ana, "admin")
+	waitJS(t, bo, "Ana left the ticket", `!document.getElementById('presence').innerText.includes('Ana Admin')`)
 	step(t, ana, "teams", chromedp.Navigate(base+"/admin/teams"), chromedp.WaitVisible(chromedp.CSS(".team-row")))
 	shot(ana, "admin-teams")
 	step(t, ana, "new token", chromedp.Navigate(base+"/admin/tokens"),

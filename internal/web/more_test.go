@@ -29,7 +29,7 @@ func TestLoadMore(t *testing.T) {
 		}
 		w := e.do(req{method: "GET", path: "/inbox", role: "agent"})
 		body := w.Body.String()
-		if n := strings.Count(body, `<li class="row`); n != 25 {
+		if n := strings.Count(body, `<li class="row`); n != pageSize {
 			t.Fatalf("first page: %d rows", n)
 		}
 		_, after, ok := strings.Cut(body, `hx-get="/inbox/list?view=open&amp;cursor=`)
@@ -39,7 +39,7 @@ func TestLoadMore(t *testing.T) {
 		cursor, _, _ := strings.Cut(after, `"`)
 		w = e.do(req{method: "GET", path: "/inbox/list?view=open&cursor=" + url.QueryEscape(cursor), role: "agent", htmx: true})
 		more := w.Body.String()
-		if n := strings.Count(more, `<li class="row`); n != 8 || strings.Contains(more, "Load more") || strings.Contains(more, `id="list"`) {
+		if n := strings.Count(more, `<li class="row`); n != 33-pageSize || strings.Contains(more, "Load more") || strings.Contains(more, `id="list"`) {
 			t.Errorf("second page: %d rows\n%.300s", n, more)
 		}
 		for _, s := range []string{"Refund for order 1042", "Cannot log in"} { // the oldest

@@ -104,6 +104,14 @@ func (a *app) funcs(l *i18n.Localizer) template.FuncMap {
 		},
 		"hasID": func(ids []int64, id int64) bool { return slices.Contains(ids, id) },
 		"join":  strings.Join,
+		// clip shortens a text to n characters for a one-line preview
+		// (CSS cuts it shorter still; this keeps the page light).
+		"clip": func(s string, n int) string {
+			if r := []rune(s); len(r) > n {
+				return string(r[:n]) + "…"
+			}
+			return s
+		},
 		// link joins parts into one URL. Use it for a whole href with a
 		// query: html/template would query-escape a value placed after "?".
 		"link": func(parts ...any) string { return fmt.Sprint(parts...) },

@@ -38,8 +38,11 @@ func loadStatic() (*staticFiles, error) {
 		if err != nil {
 			return err
 		}
-		if path.Base(p) == "app.js" {
+		switch path.Base(p) {
+		case "app.js":
 			body = compactJS(body)
+		case "app.css":
+			body = compactCSS(body)
 		}
 		sum := sha256.Sum256(body)
 		f := &staticFile{body: body, hash: hex.EncodeToString(sum[:6]), ctype: mime.TypeByExtension(path.Ext(p))}
@@ -114,4 +117,21 @@ func compactJS(src []byte) []byte {
 		out.WriteByte('\n')
 	}
 	return out.Bytes()
+}
+
+// compactCSS drops comments and line breaks from our stylesheet.
+func compactCSS(src []byte) []byte {
+	s := string(src)
+	for {
+		i := strings.Index(s, "/*")
+		if i < 0 {
+			break
+		}
+		j := strings.Index(s[i:], "*/")
+		if j < 0 {
+			break
+		}
+		s = s[:i] + s[i+j+2:]
+	}
+	return []byte(strings.ReplaceAll(s, "\n", ""))
 }

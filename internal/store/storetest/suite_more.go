@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -85,6 +86,62 @@ func testCounts(t *testing.T, st *store.Store) {
 	must(t, err)
 	if c.Mine != 2 || c.Unassigned != 2 || c.Open != 4 || c.Pending != 2 || c.Teams[s.team] != 2 {
 		t.Fatalf("counts = %+v", c)
+	}
+	checkCounts(t, st, s.agent)
+	// The running counters follow every kind of change.
+	page, err := st.Read().ListTickets(ctx, desk.TicketFilter{Limit: 100})
+	must(t, err)
+	for i, tk := range page.Items {
+		switch i % 4 {
+		case 0:
+			tk.Status = desk.StatusPending
+		case 1:
+			tk.Assignee = &desk.AgentRef{ID: s.agent2}
+		case 2:
+			tk.Team, tk.Status = nil, desk.StatusOpen
+		case 3:
+			tk.Assignee, tk.Team = nil, &desk.TeamRef{ID: s.team}
+		}
+		must(t, st.Write(ctx, func(tx *store.Tx) error { return tx.SaveTicket(ctx, tk, false) }))
+		checkCounts(t, st, s.agent)
+		checkCounts(t, st, s.agent2)
+	}
+	must(t, st.Write(ctx, func(tx *store.Tx) error { return tx.DeleteTeam(ctx, s.team) }))
+	checkCounts(t, st, s.agent)
+	c, err = st.Read().Counts(ctx, s.agent)
+	must(t, err)
+	if len(c.Teams) != 0 {
+		t.Fatalf("deleted team still counted: %+v", c)
+	}
+}
+
+// checkCounts compares Counts with COUNT(*) over the tickets.
+func checkCounts(t *testing.T, st *store.Store, agent int64) {
+	t.Helper()
+	ctx := context.Background()
+	got, err := st.Read().Counts(ctx, agent)
+	must(t, err)
+	var want desk.ViewCounts
+	db := st.DB()
+	q := func(query string, args ...any) int {
+		var n int
+		if st.Engine() == store.EnginePostgres {
+			query = strings.Replace(query, "?", "$1", 1)
+		}
+		must(t, db.QueryRowContext(ctx, query, args...).Scan(&n))
+		return n
+	}
+	want.Mine = q("SELECT COUNT(*) FROM tickets WHERE assignee_id = ? AND status IN ('new', 'open')", agent)
+	want.Unassigned = q("SELECT COUNT(*) FROM tickets WHERE assignee_id IS NULL AND status IN ('new', 'open')")
+	want.Open = q("SELECT COUNT(*) FROM tickets WHERE status IN ('new', 'open')")
+	want.Pending = q("SELECT COUNT(*) FROM tickets WHERE status = 'pending'")
+	if got.Mine != want.Mine || got.Unassigned != want.Unassigned || got.Open != want.Open || got.Pending != want.Pending {
+		t.Fatalf("counts = %+v, want %+v", got, want)
+	}
+	for team, n := range got.Teams {
+		if w := q("SELECT COUNT(*) FROM tickets WHERE team_id = ? AND status IN ('new', 'open')", team); n != w {
+			t.Fatalf("team %d count = %d, want %d", team, n, w)
+		}
 	}
 }
 
@@ -324,7 +381,7 @@ func testBulkInsert(t *testing.T, st *store.Store) {
 	for i := range rows {
 		r := store.BulkTicket{Subject: fmt.Sprintf("Bulk %d", i), Body: fmt.Sprintf("Body number%d račun", i),
 			RequesterEmail: fmt.Sprintf("bulk%d@example.com", i%300), RequesterName: "Bulk", Status: statuses[i%5],
-			CreatedAt: t0().Add(time.Duration(i) * time.Second), Inbound: i%2 == 0, Tags: []string{fmt.Sprint("t", i%3)}}
+			CreatedAt: t0().Add(time.Duration(i) * time.Second), Inbound: i%2 == 0, Tags: []string{fmt.Sprint("t", i%3), "every"}}
 		if i%4 == 0 {
 			r.AssigneeID = &s.agent
 		}
@@ -337,6 +394,8 @@ func testBulkInsert(t *testing.T, st *store.Store) {
 		rows[i] = r
 	}
 	must(t, st.BulkInsertTickets(ctx, rows))
+	must(t, st.Analyze(ctx))
+	checkCounts(t, st, s.agent)
 	var tickets, msgs, contacts, events int
 	db := st.DB()
 	must(t, db.QueryRowContext(ctx, "SELECT COUNT(*) FROM tickets").Scan(&tickets))
@@ -348,7 +407,7 @@ func testBulkInsert(t *testing.T, st *store.Store) {
 	}
 	page, err := st.Read().ListTickets(ctx, desk.TicketFilter{Query: "number1234"})
 	must(t, err)
-	if len(page.Items) != 1 || page.Items[0].Subject != "Bulk 1234" || page.Items[0].Status != desk.StatusClosed || !slices.Equal(page.Items[0].Tags, []string{"t1"}) {
+	if len(page.Items) != 1 || page.Items[0].Subject != "Bulk 1234" || page.Items[0].Status != desk.StatusClosed || !slices.Equal(page.Items[0].Tags, []string{"every", "t1"}) {
 		t.Fatalf("search bulk = %+v", page.Items)
 	}
 	page, err = st.Read().ListTickets(ctx, desk.TicketFilter{AssigneeID: &s.agent, Statuses: []desk.Status{desk.StatusNew}, Limit: 100})
@@ -359,6 +418,24 @@ func testBulkInsert(t *testing.T, st *store.Store) {
 	tk := page.Items[0]
 	if tk.MessageCount != 1 || tk.Preview == "" || tk.FirstResponseAt != nil || tk.Assignee == nil || tk.Requester.Email == "" {
 		t.Fatalf("bulk ticket = %+v", tk)
+	}
+	// A common tag (SQLite walks the inbox order) and a rarer one (collects).
+	for _, tag := range []string{"every", "t1"} {
+		page, err = st.Read().ListTickets(ctx, desk.TicketFilter{Tag: tag, Statuses: []desk.Status{desk.StatusOpen}, Limit: 10})
+		must(t, err)
+		want := 2496 // the last open ticket (i%5 == 1)...
+		for want%3 != 1 && tag == "t1" {
+			want -= 5 // ...with tag t1
+		}
+		if len(page.Items) != 10 || page.Items[0].Number != int64(1000+want) || !slices.Contains(page.Items[9].Tags, tag) {
+			t.Fatalf("tag %s: %d items, first #%d", tag, len(page.Items), page.Items[0].Number)
+		}
+	}
+	// A common word (SQLite walks the inbox order, testing each ticket).
+	page, err = st.Read().ListTickets(ctx, desk.TicketFilter{Query: "RAČUN", Statuses: []desk.Status{desk.StatusOpen}, Limit: 10})
+	must(t, err)
+	if len(page.Items) != 10 || page.Items[0].Number != 1000+2496 || page.NextCursor == "" {
+		t.Fatalf("common word: %d items, first #%d", len(page.Items), page.Items[0].Number)
 	}
 	// Numbering continues after a bulk load.
 	next := insertTicket(t, st, desk.Ticket{Subject: "after", Requester: desk.ContactRef{ID: s.contact}}, "x")

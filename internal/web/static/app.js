@@ -21,7 +21,13 @@
   }
 
   // ---- live updates -------------------------------------------------
+  // coalesce runs fn once, ms after the first of a burst of calls, so a
+  // busy desk refreshes a few times a second at most, never starving.
   var timers = {};
+  function coalesce(key, ms, fn) {
+    if (timers[key]) return;
+    timers[key] = setTimeout(function () { timers[key] = null; fn(); }, ms);
+  }
   function debounce(key, ms, fn) {
     clearTimeout(timers[key]);
     timers[key] = setTimeout(fn, ms);
@@ -38,9 +44,9 @@
     var broken = false;
     es.addEventListener("ticket", function (e) {
       var d = JSON.parse(e.data);
-      debounce("list", 400, function () { fire("sb-tickets"); });
+      coalesce("list", 400, function () { fire("sb-tickets"); });
       if (String(d.ticket_id) === openTicket()) {
-        debounce("t" + d.ticket_id, 250, function () { fire("sb-ticket-" + d.ticket_id); });
+        coalesce("t" + d.ticket_id, 250, function () { fire("sb-ticket-" + d.ticket_id); });
       }
       if (!d.self) announce(d.text);
     });
@@ -115,6 +121,7 @@
   htmx.onLoad(function (root) {
     mark(root, Date.now() < liveUntil);
     if (root.id === "thread" && stick) toBottom();
+    if (root.id === "list") { markCurrent(); reselect(); }
     $$(".toast", root).forEach(function (t) { setTimeout(function () { t.remove(); }, 6000); });
     if (root.querySelector && (root.id === "ticket-pane" || $("#composer", root))) initTicket();
     $$("[data-select]", root).forEach(function (el) { el.addEventListener("focus", function () { el.select(); }); });
@@ -140,15 +147,20 @@
     var s = state();
     if (force || s !== lastState) { lastState = s; beat(current, s); }
   }
-  function initTicket() {
+  // Mark the open ticket's row in the list (also after the list refreshes).
+  function markCurrent() {
     var id = openTicket();
-    var form = $("#composer");
     $$(".row").forEach(function (r) {
       var on = r.getAttribute("data-id") === id;
       r.classList.toggle("current", on);
       var a = $("a", r);
       if (on) a.setAttribute("aria-current", "true"); else a.removeAttribute("aria-current");
     });
+  }
+  function initTicket() {
+    var id = openTicket();
+    var form = $("#composer");
+    markCurrent();
     if (id !== current) {
       stick = true;
       toBottom();
@@ -254,13 +266,23 @@
     for (i = 0; i < r.length; i++) if (r[i].classList.contains("current")) return i;
     return -1;
   }
+  var selId = null;
   function select(i) {
     var r = rows();
     if (!r.length) return;
     i = Math.max(0, Math.min(r.length - 1, i));
     r.forEach(function (x) { x.classList.remove("sel"); });
     r[i].classList.add("sel");
+    selId = r[i].getAttribute("data-id");
     $("a", r[i]).focus();
+  }
+  // After a live refresh of the list, the selection stays on its ticket.
+  function reselect() {
+    if (!selId) return;
+    var r = $('#list .row[data-id="' + selId + '"]');
+    if (!r) return;
+    r.classList.add("sel");
+    if (document.activeElement === body) $("a", r).focus();
   }
   function click(sel) { var b = $(sel); if (b) b.click(); }
   function compose(kind) {

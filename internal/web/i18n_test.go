@@ -1,0 +1,86 @@
+package web
+
+import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"testing"
+
+	"switchboard/internal/desk"
+	"switchboard/internal/i18n"
+)
+
+// TestCatalogueCoversUI checks that every message key the templates and
+// handlers use, literal or built from a domain value, is in the English
+// catalogue.
+func TestCatalogueCoversUI(t *testing.T) {
+	cat, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	known := map[string]bool{}
+	for _, k := range cat.Keys("en") {
+		known[k] = true
+	}
+	used := map[string]string{}
+	lit := regexp.MustCompile(`(?:\{\{-?\s*|\(|\s)tn? "([a-z_.]+)"|loc\.[TN]\("([a-z_.]+)"`)
+	scan := func(path string) {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range lit.FindAllStringSubmatch(string(b), -1) {
+			k := m[1] + m[2]
+			if k[len(k)-1] != '.' && k[len(k)-1] != '_' { // prefixes are checked below
+				used[k] = path
+			}
+		}
+	}
+	_ = fs.WalkDir(templateFS, "templates", func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			scan(filepath.Join(".", p))
+		}
+		return nil
+	})
+	files, _ := filepath.Glob("*.go")
+	for _, f := range files {
+		scan(f)
+	}
+	if len(used) < 100 {
+		t.Fatalf("found only %d keys; is the pattern right?", len(used))
+	}
+	for _, s := range desk.Statuses {
+		used["status."+string(s)] = "desk.Statuses"
+	}
+	for _, p := range desk.Priorities {
+		used["priority."+string(p)] = "desk.Priorities"
+	}
+	for _, c := range desk.Channels {
+		used["channel."+string(c)] = "desk.Channels"
+	}
+	for _, v := range viewKeys {
+		used["view."+v] = "viewKeys"
+		used["list.empty."+v] = "viewKeys"
+	}
+	for _, c := range []desk.Code{desk.EInvalid, desk.ENotFound, desk.EConflict, desk.EUnauthorized, desk.EForbidden, desk.ERateLimited, desk.EInternal} {
+		used["error.title."+string(c)] = "desk codes"
+	}
+	for _, f := range []string{"status", "priority", "assignee", "team", "tags", "subject"} {
+		used["timeline.field."+f] = "eventText"
+	}
+	for _, a := range []string{"created", "reply", "note", "merged", "merged_from"} {
+		used["timeline."+a] = "eventText"
+	}
+	for _, k := range []string{"live.created", "live.updated", "live.message"} {
+		used[k+"_any"] = "events.go"
+	}
+	for _, tab := range []string{"agents", "teams", "tokens"} {
+		used["admin."+tab] = "admin.go"
+	}
+	for k, where := range used {
+		if !known[k] {
+			t.Errorf("%s uses %q, missing from locales/en.json", where, k)
+		}
+	}
+}
