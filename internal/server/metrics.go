@@ -32,9 +32,9 @@ func newMetrics(subs SubscriberCounter) *metrics {
 		}, []string{"route", "method", "code"}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "switchboard_http_request_duration_seconds",
-			Help:    "Time to serve HTTP requests, by route pattern and method (long-lived streams excluded).",
+			Help:    "Time to serve HTTP requests, by route pattern, method and status code (long-lived streams excluded).",
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
-		}, []string{"route", "method"}),
+		}, []string{"route", "method", "code"}),
 		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "switchboard_http_requests_in_flight",
 			Help: "HTTP requests being served now, streams included.",
@@ -53,9 +53,10 @@ func newMetrics(subs SubscriberCounter) *metrics {
 }
 
 func (m *metrics) observe(route, method string, code int, d time.Duration, stream bool) {
-	m.requests.WithLabelValues(route, method, strconv.Itoa(code)).Inc()
+	c := strconv.Itoa(code)
+	m.requests.WithLabelValues(route, method, c).Inc()
 	if !stream {
-		m.duration.WithLabelValues(route, method).Observe(d.Seconds())
+		m.duration.WithLabelValues(route, method, c).Observe(d.Seconds())
 	}
 }
 
