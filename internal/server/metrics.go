@@ -53,6 +53,7 @@ func newMetrics(subs SubscriberCounter) *metrics {
 }
 
 func (m *metrics) observe(route, method string, code int, d time.Duration, stream bool) {
+	method = methodLabel(method)
 	c := strconv.Itoa(code)
 	m.requests.WithLabelValues(route, method, c).Inc()
 	if !stream {
@@ -62,4 +63,15 @@ func (m *metrics) observe(route, method string, code int, d time.Duration, strea
 
 func (m *metrics) handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+}
+
+// methodLabel bounds the method label: clients may send any token as a
+// method, and each distinct one would be a new time series.
+func methodLabel(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions:
+		return m
+	}
+	return "other"
 }
