@@ -155,3 +155,33 @@ func TestGracefulShutdown(t *testing.T) {
 		t.Fatal("shutdown did not finish")
 	}
 }
+
+func TestShutdownIsBounded(t *testing.T) {
+	block := make(chan struct{})
+	defer close(block)
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api/v1/stuck", func(w http.ResponseWriter, r *http.Request) { <-block })
+	s := New(Options{API: mux, ShutdownTimeout: 300 * time.Millisecond})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ctx, ln) }()
+	go func() {
+		if resp, err := http.Get("http://" + ln.Addr().String() + "/api/v1/stuck"); err == nil {
+			resp.Body.Close()
+		}
+	}()
+	time.Sleep(100 * time.Millisecond)
+	cancel()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "did not finish") {
+			t.Fatalf("Serve = %v, want an error saying requests did not finish", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("shutdown was not bounded")
+	}
+}
