@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strings"
 
 	"switchboard/internal/desk"
@@ -203,7 +204,7 @@ func (tx *Tx) fillTags(ctx context.Context, ts []*desk.Ticket) error {
 		args[i] = t.ID
 	}
 	rows, err := tx.query(ctx, `SELECT tt.ticket_id, tg.name FROM ticket_tags tt JOIN tags tg ON tg.id = tt.tag_id
-		WHERE tt.ticket_id IN (`+placeholders(len(args))+`) ORDER BY tg.name`, args...)
+		WHERE tt.ticket_id IN (`+placeholders(len(args))+`)`, args...)
 	if err != nil {
 		return fmt.Errorf("store: ticket tags: %w", err)
 	}
@@ -215,6 +216,10 @@ func (tx *Tx) fillTags(ctx context.Context, ts []*desk.Ticket) error {
 			return fmt.Errorf("store: ticket tags: %w", err)
 		}
 		byID[id].Tags = append(byID[id].Tags, name)
+	}
+	// Byte order, the same on both engines whatever the database collation.
+	for _, t := range ts {
+		sort.Strings(t.Tags)
 	}
 	return rows.Err()
 }
@@ -305,7 +310,7 @@ func (tx *Tx) tagID(ctx context.Context, name string) (int64, error) {
 	return ids[0], nil
 }
 
-// Tags lists every tag name in use, alphabetically.
+// Tags lists every tag name, in byte order.
 func (tx *Tx) Tags(ctx context.Context) ([]string, error) {
 	rows, err := tx.query(ctx, "SELECT name FROM tags ORDER BY name")
 	if err != nil {
@@ -320,6 +325,7 @@ func (tx *Tx) Tags(ctx context.Context) ([]string, error) {
 		}
 		out = append(out, n)
 	}
+	sort.Strings(out)
 	return out, rows.Err()
 }
 

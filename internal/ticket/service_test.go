@@ -389,3 +389,44 @@ func TestForbidden(t *testing.T) {
 		wantCode(t, err, desk.EForbidden)
 	})
 }
+
+func TestEventsPublishedAfterCommit(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		f := newFixture(t, st)
+		a := f.create(t, "A", "ev@example.com")
+		b := f.create(t, "B", "ev@example.com")
+		ch, cancel := f.br.Subscribe()
+		defer cancel()
+		high := desk.PriorityHigh
+		_, err := f.svc.Update(ctx, f.agent, a.ID, desk.TicketUpdate{Priority: &high})
+		must(t, err)
+		_, err = f.svc.Update(ctx, f.agent, a.ID, desk.TicketUpdate{Priority: &high}) // no change: no event
+		must(t, err)
+		_, err = f.svc.AddMessage(ctx, f.agent, a.ID, desk.NewMessage{Text: "hi"})
+		must(t, err)
+		_, err = f.svc.Update(ctx, f.agent, a.ID, desk.TicketUpdate{AssigneeID: &f.other.ID}) // refused: no event
+		wantCode(t, err, desk.EInvalid)
+		_, err = f.svc.Merge(ctx, f.agent, b.ID, a.ID)
+		must(t, err)
+		want := []realtime.Event{
+			{Type: realtime.TicketUpdated, TicketID: a.ID}, {Type: realtime.MessageCreated, TicketID: a.ID},
+			{Type: realtime.TicketUpdated, TicketID: b.ID}, {Type: realtime.TicketUpdated, TicketID: a.ID},
+		}
+		for i, w := range want {
+			select {
+			case ev := <-ch:
+				if ev.Type != w.Type || ev.TicketID != w.TicketID || ev.AgentID != f.agent.AgentID {
+					t.Fatalf("event %d = %+v, want %s on %d", i, ev, w.Type, w.TicketID)
+				}
+			default:
+				t.Fatalf("event %d missing", i)
+			}
+		}
+		select {
+		case ev := <-ch:
+			t.Fatalf("unexpected event %+v", ev)
+		default:
+		}
+	})
+}
