@@ -36,6 +36,7 @@ type message struct {
 	Forms map[Form]string
 }
 
+// UnmarshalJSON reads a plain string or an object of plural forms.
 func (m *message) UnmarshalJSON(b []byte) error {
 	if len(b) > 0 && b[0] == '"' {
 		return json.Unmarshal(b, &m.Text)

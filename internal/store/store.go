@@ -104,7 +104,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 
 func openSQLite(ctx context.Context, path string) (*Store, error) {
 	base := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)" +
-		"&_pragma=synchronous(NORMAL)&_pragma=journal_mode(WAL)"
+		"&_pragma=synchronous(NORMAL)&_pragma=journal_mode(WAL)&_pragma=cache_size(-16000)&_pragma=mmap_size(268435456)"
 	w, err := sql.Open("sqlite", base+"&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("store: open sqlite %s: %w", path, err)

@@ -136,13 +136,14 @@ func (tx *Tx) Ticket(ctx context.Context, id int64) (desk.Ticket, error) {
 // TicketForUpdate is Ticket, locking the row until the transaction ends
 // on PostgreSQL (SQLite's single writer already serialises).
 func (tx *Tx) TicketForUpdate(ctx context.Context, id int64) (desk.Ticket, error) {
-	if tx.pg {
-		var x int64
-		if err := tx.queryRow(ctx, "SELECT id FROM tickets WHERE id = ? FOR UPDATE", id).Scan(&x); err != nil {
-			return desk.Ticket{}, wrap(err, "Ticket", "lock ticket %d", id)
-		}
+	if !tx.pg {
+		return tx.Ticket(ctx, id)
 	}
-	return tx.Ticket(ctx, id)
+	var t desk.Ticket
+	if err := scanTicket(tx.queryRow(ctx, "SELECT "+ticketCols+ticketFrom+" WHERE t.id = ? FOR UPDATE OF t", id), &t); err != nil {
+		return t, wrap(err, "Ticket", "lock ticket %d", id)
+	}
+	return t, tx.fillTags(ctx, []*desk.Ticket{&t})
 }
 
 // TicketByNumber returns one ticket by its human number.

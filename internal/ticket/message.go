@@ -118,16 +118,8 @@ func (s *Service) AddMessage(ctx context.Context, a desk.Actor, ticketID int64, 
 		if err := tx.InsertEvents(ctx, evs...); err != nil {
 			return err
 		}
-		msgs, err := tx.Messages(ctx, t.ID)
-		if err != nil {
-			return err
-		}
-		for _, x := range msgs {
-			if x.ID == m.ID {
-				m = x
-			}
-		}
-		return nil
+		m, err = tx.Message(ctx, m.ID)
+		return err
 	})
 	if err != nil {
 		return desk.Message{}, err

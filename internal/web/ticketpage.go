@@ -82,32 +82,48 @@ func (a *app) loadSide(r *http.Request, rq *request, d *ticketData) error {
 			}
 		}
 	}
-	if d.Teams, err = a.cfg.Team.Teams(ctx, rq.actor); err != nil {
-		return err
+	if d.Teams == nil {
+		if d.Teams, err = a.cfg.Team.Teams(ctx, rq.actor); err != nil {
+			return err
+		}
 	}
-	d.Agents, err = a.cfg.Team.Agents(ctx, rq.actor)
+	if d.Agents == nil {
+		d.Agents, err = a.cfg.Team.Agents(ctx, rq.actor)
+	}
 	return err
 }
 
 // ticketPage shows a ticket: as the right pane for htmx, else as the full
 // three-pane page with the list of the inbox view it was opened from.
 func (a *app) ticketPage(w http.ResponseWriter, r *http.Request, rq *request) error {
-	d, err := a.loadTicket(r, rq, "thread", "side")
+	if rq.htmx && r.Header.Get("HX-Target") == "ticket-pane" {
+		d, err := a.loadTicket(r, rq, "thread", "side")
+		if err != nil {
+			return err
+		}
+		a.render(w, r, rq, http.StatusOK, "ticket-pane", a.pageData(r, rq, ticketTitle(d.T), d))
+		return nil
+	}
+	d, err := a.loadTicket(r, rq, "thread")
 	if err != nil {
 		return err
-	}
-	title := "#" + strconv.FormatInt(d.T.Number, 10) + " " + d.T.Subject
-	if rq.htmx && r.Header.Get("HX-Target") == "ticket-pane" {
-		a.render(w, r, rq, http.StatusOK, "ticket-pane", a.pageData(r, rq, title, d))
-		return nil
 	}
 	in, err := a.loadInbox(r, rq, parseFilter(r.URL.Query()))
 	if err != nil {
 		return err
 	}
+	d.Teams, d.Agents = in.Teams, in.Agents // already loaded for the filters
+	if err := a.loadSide(r, rq, d); err != nil {
+		return err
+	}
 	in.Open, in.OpenID = d, d.T.ID
+	title := ticketTitle(d.T)
 	a.render(w, r, rq, http.StatusOK, "inbox", a.pageData(r, rq, title, in))
 	return nil
+}
+
+func ticketTitle(t desk.Ticket) string {
+	return "#" + strconv.FormatInt(t.Number, 10) + " " + t.Subject
 }
 
 func (a *app) ticketHead(w http.ResponseWriter, r *http.Request, rq *request) error {
