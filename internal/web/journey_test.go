@@ -165,7 +165,8 @@ func waitJS(t *testing.T, ctx context.Context, what, expr string) {
 	var err error
 	for range 3 {
 		_, err = chromedp.Run(ctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(15*time.Second), chromedp.WithPollingInterval(50*time.Millisecond)))
-		if err == nil || !strings.Contains(err.Error(), "navigated or closed") {
+		if err == nil || !strings.Contains(err.Error(), "navigated or closed") && !strings.Contains(err.Error(), "context with specified id") &&
+			!strings.Contains(err.Error(), "context was destroyed") {
 			break
 		}
 		time.Sleep(200 * time.Millisecond)

@@ -32,27 +32,45 @@
     clearTimeout(timers[key]);
     timers[key] = setTimeout(fn, ms);
   }
-  var liveUntil = 0;
-  function fire(name) { liveUntil = Date.now() + 4000; htmx.trigger(body, name); }
-  function refreshAll() {
-    fire("sb-tickets");
-    var id = openTicket();
-    if (id) { fire("sb-ticket-" + id); fire("sb-presence-" + id); }
+  // refresh reloads one live region (an element with data-live="URL").
+  // One request per region at a time; a change during it fetches again
+  // afterwards, so a slow answer never leaves a stale region behind.
+  var liveUntil = 0, inflight = {}, again = {};
+  function editing(el) {
+    var a = document.activeElement;
+    return el.contains(a) && a !== el && a.tagName !== "BUTTON";
   }
+  function refresh(id) {
+    var el = document.getElementById(id);
+    if (!el || !el.getAttribute("data-live")) return;
+    if (inflight[id]) { again[id] = true; return; }
+    if (id === "ticket-side" && editing(el)) { el.setAttribute("data-stale", "1"); return; }
+    inflight[id] = true;
+    liveUntil = Date.now() + 4000;
+    var done = function () {
+      inflight[id] = false;
+      if (again[id]) { again[id] = false; refresh(id); }
+    };
+    htmx.ajax("GET", el.getAttribute("data-live"), { source: el, target: el, swap: "outerHTML" }).then(done, done);
+  }
+  function refreshTicket() { ["ticket-head", "thread", "ticket-side"].forEach(refresh); }
+  function refreshAll() {
+    refresh("list"); refresh("views");
+    if (openTicket()) { refreshTicket(); refresh("presence"); }
+  }
+  setInterval(function () { refresh("presence"); }, 15000); // presence expires quietly
   if (me && window.EventSource) {
     var es = new EventSource("/events");
     var broken = false;
     es.addEventListener("ticket", function (e) {
       var d = JSON.parse(e.data);
-      coalesce("list", 400, function () { fire("sb-tickets"); });
-      if (String(d.ticket_id) === openTicket()) {
-        coalesce("t" + d.ticket_id, 250, function () { fire("sb-ticket-" + d.ticket_id); });
-      }
+      coalesce("list", 400, function () { refresh("list"); refresh("views"); });
+      if (String(d.ticket_id) === openTicket()) coalesce("ticket", 250, refreshTicket);
       if (!d.self) announce(d.text);
     });
     es.addEventListener("presence", function (e) {
       var d = JSON.parse(e.data);
-      if (String(d.ticket_id) === openTicket()) fire("sb-presence-" + d.ticket_id);
+      if (String(d.ticket_id) === openTicket()) refresh("presence");
     });
     es.addEventListener("resync", refreshAll);
     es.onerror = function () { broken = true; };
@@ -75,20 +93,13 @@
   }
   mark(document, false);
 
-  // Don't replace the side panel while the agent is editing in it.
-  body.addEventListener("htmx:beforeRequest", function (e) {
-    var elt = e.detail.elt;
-    if (elt && elt.id === "ticket-side" && elt.contains(document.activeElement) &&
-        document.activeElement.tagName !== "BUTTON" && document.activeElement !== elt) {
-      e.preventDefault();
-      elt.setAttribute("data-stale", "1");
-    }
-  });
+  // The side panel was not replaced while the agent edited in it: catch
+  // up when they leave it.
   body.addEventListener("focusout", function (e) {
     var side = $("#ticket-side[data-stale]");
     if (side && !side.contains(e.relatedTarget)) {
       side.removeAttribute("data-stale");
-      htmx.ajax("GET", "/tickets/" + openTicket() + "/side", { target: "#ticket-side", swap: "outerHTML" });
+      refresh("ticket-side");
     }
   });
 
