@@ -73,9 +73,6 @@ func (s *Service) AddMessage(ctx context.Context, a desk.Actor, ticketID int64, 
 		if err := tx.InsertMessage(ctx, &m, in.Attachments); err != nil {
 			return err
 		}
-		if err := tx.IndexMessageText(ctx, t.ID, text); err != nil {
-			return err
-		}
 		var evs []desk.Event
 		action := "reply"
 		if in.Internal {
@@ -112,22 +109,14 @@ func (s *Service) AddMessage(ctx context.Context, a desk.Actor, ticketID int64, 
 		if !in.Internal {
 			t.Preview = Preview(text)
 		}
-		if err := tx.SaveTicket(ctx, t, false); err != nil {
+		if err := tx.SaveTicketText(ctx, t, text); err != nil {
 			return err
 		}
 		if err := tx.InsertEvents(ctx, evs...); err != nil {
 			return err
 		}
-		msgs, err := tx.Messages(ctx, t.ID)
-		if err != nil {
-			return err
-		}
-		for _, x := range msgs {
-			if x.ID == m.ID {
-				m = x
-			}
-		}
-		return nil
+		m, err = tx.Message(ctx, m.ID)
+		return err
 	})
 	if err != nil {
 		return desk.Message{}, err

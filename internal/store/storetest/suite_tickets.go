@@ -169,6 +169,8 @@ func testNotFound(t *testing.T, st *store.Store) {
 	wantCode(t, err, desk.ENotFound)
 	_, _, _, err = r.Attachment(ctx, 4242)
 	wantCode(t, err, desk.ENotFound)
+	_, err = r.Message(ctx, 4242)
+	wantCode(t, err, desk.ENotFound)
 	err = st.Write(ctx, func(tx *store.Tx) error {
 		return tx.SaveTicket(ctx, desk.Ticket{ID: 4242, Status: desk.StatusNew, Priority: desk.PriorityLow}, false)
 	})
