@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -76,7 +77,7 @@ func (tx *Tx) ListTickets(ctx context.Context, f desk.TicketFilter) (desk.Ticket
 		conds, args = append(conds, "t.team_id = ?"), append(args, *f.TeamID)
 	}
 	if tag := strings.ToLower(strings.TrimSpace(f.Tag)); tag != "" {
-		c, err := tx.tagCond(ctx, tag)
+		c, err := tx.tagCond(ctx, tag, limit)
 		if err != nil {
 			return desk.TicketPage{}, err
 		}
@@ -96,13 +97,19 @@ func (tx *Tx) ListTickets(ctx context.Context, f desk.TicketFilter) (desk.Ticket
 		num, isNum := ticketNumberQuery(q)
 		switch {
 		case isNum && len(terms) > 0:
-			c, a := tx.searchCond(terms)
+			c, a, err := tx.searchCond(ctx, terms, limit)
+			if err != nil {
+				return desk.TicketPage{}, err
+			}
 			conds = append(conds, "(t.number = ? OR "+c+")")
 			args = append(append(args, num), a...)
 		case isNum:
 			conds, args = append(conds, "t.number = ?"), append(args, num)
 		case len(terms) > 0:
-			c, a := tx.searchCond(terms)
+			c, a, err := tx.searchCond(ctx, terms, limit)
+			if err != nil {
+				return desk.TicketPage{}, err
+			}
 			conds, args = append(conds, c), append(args, a...)
 		default:
 			return desk.TicketPage{Items: []desk.Ticket{}}, nil
@@ -232,27 +239,40 @@ func (tx *Tx) Counts(ctx context.Context, agentID int64) (desk.ViewCounts, error
 	return c, rows.Err()
 }
 
-// popularTag is how many tickets make a tag common enough that SQLite
-// should walk the inbox order and probe each ticket's tags rather than
-// collect and sort every tagged ticket.
-const popularTag = 1000
-
 // tagCond returns the condition for a tag filter (one ? for the name).
-// PostgreSQL's planner weighs the two plans itself from its statistics;
-// SQLite is told, after a bounded count of the tag's tickets.
-func (tx *Tx) tagCond(ctx context.Context, tag string) (string, error) {
+// PostgreSQL's planner weighs the two plans itself from its statistics.
+// SQLite is told: walking the inbox order and probing each ticket's tags
+// costs about limit×tickets/tagged steps, collecting and sorting the
+// tagged tickets about tagged steps, so it walks when tagged² ≥
+// limit×tickets, found with a count bounded by that square root.
+func (tx *Tx) tagCond(ctx context.Context, tag string, limit int) (string, error) {
 	const collect = "t.id IN (SELECT tt.ticket_id FROM ticket_tags tt JOIN tags tg ON tg.id = tt.tag_id WHERE tg.name = ?)"
 	if tx.pg {
 		return collect, nil
 	}
+	bound, err := tx.walkBound(ctx, limit)
+	if err != nil {
+		return "", err
+	}
 	var n int
-	err := tx.queryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM ticket_tags
-		WHERE tag_id = (SELECT id FROM tags WHERE name = ?) LIMIT ?)`, tag, popularTag).Scan(&n)
+	err = tx.queryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM ticket_tags
+		WHERE tag_id = (SELECT id FROM tags WHERE name = ?) LIMIT ?)`, tag, bound).Scan(&n)
 	if err != nil {
 		return "", fmt.Errorf("store: count tag %q: %w", tag, err)
 	}
-	if n < popularTag {
+	if n < bound {
 		return collect, nil
 	}
 	return "EXISTS (SELECT 1 FROM ticket_tags tt WHERE tt.ticket_id = t.id AND tt.tag_id = (SELECT id FROM tags WHERE name = ?))", nil
+}
+
+// walkBound is how many matching tickets make walking the inbox order
+// cheaper than collecting and sorting the matches: the square root of
+// limit × tickets (the highest id stands in for the count).
+func (tx *Tx) walkBound(ctx context.Context, limit int) (int, error) {
+	var tickets int64
+	if err := tx.queryRow(ctx, "SELECT coalesce(max(id), 0) FROM tickets").Scan(&tickets); err != nil {
+		return 0, fmt.Errorf("store: count tickets: %w", err)
+	}
+	return max(100, int(math.Sqrt(float64(limit+1)*float64(tickets)))), nil
 }

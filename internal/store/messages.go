@@ -71,18 +71,35 @@ func (tx *Tx) insertAttachment(ctx context.Context, messageID int64, f desk.NewA
 
 // Messages returns the messages of the given tickets, oldest first.
 func (tx *Tx) Messages(ctx context.Context, ticketIDs ...int64) ([]desk.Message, error) {
-	out := []desk.Message{}
 	if len(ticketIDs) == 0 {
-		return out, nil
+		return []desk.Message{}, nil
 	}
 	args := make([]any, len(ticketIDs))
 	for i, id := range ticketIDs {
 		args[i] = id
 	}
+	return tx.messages(ctx, "m.ticket_id IN ("+placeholders(len(args))+")", args)
+}
+
+// Message returns one message with its author and attachments.
+func (tx *Tx) Message(ctx context.Context, id int64) (desk.Message, error) {
+	ms, err := tx.messages(ctx, "m.id = ?", []any{id})
+	if err != nil {
+		return desk.Message{}, err
+	}
+	if len(ms) == 0 {
+		return desk.Message{}, fmt.Errorf("store: get message %d: %w", id, notFound("Message"))
+	}
+	return ms[0], nil
+}
+
+// messages loads the messages matching where (on messages m), oldest first.
+func (tx *Tx) messages(ctx context.Context, where string, args []any) ([]desk.Message, error) {
+	out := []desk.Message{}
 	rows, err := tx.query(ctx, `SELECT m.id, m.ticket_id, m.kind, m.direction, m.channel,
 		m.agent_id, a.name, a.email, m.contact_id, c.name, c.email, m.body_text, m.body_html, m.created_at
 		FROM messages m LEFT JOIN agents a ON a.id = m.agent_id LEFT JOIN contacts c ON c.id = m.contact_id
-		WHERE m.ticket_id IN (`+placeholders(len(args))+`) ORDER BY m.created_at, m.id`, args...)
+		WHERE `+where+` ORDER BY m.created_at, m.id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: list messages: %w", err)
 	}
@@ -113,7 +130,7 @@ func (tx *Tx) Messages(ctx context.Context, ticketIDs ...int64) ([]desk.Message,
 	rows.Close()
 	arows, err := tx.query(ctx, `SELECT at.id, at.message_id, at.filename, at.content_type, at.size, at.sha256, at.inline, at.content_id
 		FROM attachments at JOIN messages m ON m.id = at.message_id
-		WHERE m.ticket_id IN (`+placeholders(len(args))+`) ORDER BY at.id`, args...)
+		WHERE `+where+` ORDER BY at.id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: list attachments: %w", err)
 	}

@@ -57,14 +57,33 @@ func (tx *Tx) IndexMessageText(ctx context.Context, ticketID int64, text string)
 	return nil
 }
 
-// searchCond returns a WHERE condition on tickets t matching the terms.
-func (tx *Tx) searchCond(terms []string) (string, []any) {
+// searchCond returns a WHERE condition on tickets t matching every term
+// as a prefix. On SQLite, like tagCond, it tells the planner whether to
+// collect and sort the matches (few) or walk the inbox order and test each
+// ticket against the set of matches (many), from a bounded count.
+func (tx *Tx) searchCond(ctx context.Context, terms []string, limit int) (string, []any, error) {
 	if tx.pg {
-		return searchCondPG(terms)
+		c, a := searchCondPG(terms)
+		return c, a, nil
 	}
 	parts := make([]string, len(terms))
 	for i, t := range terms {
 		parts[i] = `"` + strings.ReplaceAll(t, `"`, `""`) + `"*`
 	}
-	return "t.id IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ?)", []any{strings.Join(parts, " AND ")}
+	match := strings.Join(parts, " AND ")
+	const matches = "t.id IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ?)"
+	bound, err := tx.walkBound(ctx, limit)
+	if err != nil {
+		return "", nil, err
+	}
+	var n int
+	err = tx.queryRow(ctx, "SELECT COUNT(*) FROM (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ? LIMIT ?)", match, bound).Scan(&n)
+	if err != nil {
+		return "", nil, fmt.Errorf("store: count matches: %w", err)
+	}
+	if n < bound {
+		return matches, []any{match}, nil
+	}
+	// The unary + keeps SQLite from driving the query by t.id.
+	return "+" + matches, []any{match}, nil
 }

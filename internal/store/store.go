@@ -4,8 +4,29 @@
 //
 // Reads go through Store.Read, which returns a *Tx bound to the read pool;
 // writes go through Store.Write, which runs a function in one transaction
-// (BEGIN IMMEDIATE on SQLite's single write connection). Every data method
-// lives on *Tx so the same code serves both.
+// (BEGIN IMMEDIATE on SQLite's single write connection, whose prepared
+// statements are cached). Every data method lives on *Tx so the same code
+// serves both:
+//
+//	t, err := st.Read().Ticket(ctx, id)
+//	err = st.Write(ctx, func(tx *store.Tx) error {
+//		t, err := tx.TicketForUpdate(ctx, id)
+//		...
+//		return tx.SaveTicket(ctx, t, false)
+//	})
+//
+// Errors wrap what failed and carry a desk code: desk.ENotFound for a
+// missing row, desk.EConflict for a unique violation, desk.EInvalid for a
+// foreign key to nothing (check with desk.ErrorCode). Timestamps are UTC
+// with microsecond precision (see Now).
+//
+// What differs between the engines lives in *_sqlite.go / *_postgres.go and
+// the migrations: ticket numbers (counter row / SEQUENCE), full-text search
+// (FTS5 / tsvector with the 'simple' configuration) and the inbox counters
+// kept by triggers (ticket_counts). BulkInsertTickets loads large data sets
+// for benchmarks and demos; Analyze refreshes planner statistics.
+// Package storetest has the conformance suite and the helpers tests use to
+// get fresh stores on both engines.
 package store
 
 import (
@@ -83,7 +104,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 
 func openSQLite(ctx context.Context, path string) (*Store, error) {
 	base := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)" +
-		"&_pragma=synchronous(NORMAL)&_pragma=journal_mode(WAL)"
+		"&_pragma=synchronous(NORMAL)&_pragma=journal_mode(WAL)&_pragma=cache_size(-16000)&_pragma=mmap_size(268435456)"
 	w, err := sql.Open("sqlite", base+"&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("store: open sqlite %s: %w", path, err)

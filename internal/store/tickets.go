@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strings"
 
 	"switchboard/internal/desk"
@@ -103,14 +104,34 @@ func teamID(t *desk.TeamRef) any {
 // SaveTicket writes every mutable column of t (not its tags: see
 // SetTicketTags). If the subject changed, pass reindex to refresh search.
 func (tx *Tx) SaveTicket(ctx context.Context, t desk.Ticket, reindex bool) error {
+	return tx.saveTicket(ctx, t, reindex, "")
+}
+
+// SaveTicketText is SaveTicket that also adds text (a new message's) to
+// the ticket's search document: on PostgreSQL in the same UPDATE.
+func (tx *Tx) SaveTicketText(ctx context.Context, t desk.Ticket, text string) error {
+	text = truncateForIndex(strings.TrimSpace(text))
+	if !tx.pg || text == "" {
+		if err := tx.saveTicket(ctx, t, false, ""); err != nil {
+			return err
+		}
+		return tx.IndexMessageText(ctx, t.ID, text)
+	}
+	return tx.saveTicket(ctx, t, false, text)
+}
+
+func (tx *Tx) saveTicket(ctx context.Context, t desk.Ticket, reindex bool, pgText string) error {
+	search, args := "", []any{t.Subject, string(t.Status), string(t.Priority), string(t.Channel), t.Requester.ID,
+		refID(t.Assignee), teamID(t.Team), marshalMap(t.CustomFields), t.UpdatedAt,
+		t.FirstResponseAt, t.ResolvedAt, t.LastActivityAt, t.Preview, t.MessageCount,
+		nullInt(t.MergedInto)}
+	if pgText != "" {
+		search, args = ", search = search || to_tsvector('simple', ?)", append(args, pgText)
+	}
 	res, err := tx.exec(ctx, `UPDATE tickets SET subject = ?, status = ?, priority = ?, channel = ?,
 		requester_id = ?, assignee_id = ?, team_id = ?, custom_fields = ?, updated_at = ?,
 		first_response_at = ?, resolved_at = ?, last_activity_at = ?, preview = ?, message_count = ?,
-		merged_into = ? WHERE id = ?`,
-		t.Subject, string(t.Status), string(t.Priority), string(t.Channel), t.Requester.ID,
-		refID(t.Assignee), teamID(t.Team), marshalMap(t.CustomFields), t.UpdatedAt,
-		t.FirstResponseAt, t.ResolvedAt, t.LastActivityAt, t.Preview, t.MessageCount,
-		nullInt(t.MergedInto), t.ID)
+		merged_into = ?`+search+` WHERE id = ?`, append(args, t.ID)...)
 	if err != nil {
 		return fmt.Errorf("store: save ticket %d: %w", t.ID, err)
 	}
@@ -135,13 +156,14 @@ func (tx *Tx) Ticket(ctx context.Context, id int64) (desk.Ticket, error) {
 // TicketForUpdate is Ticket, locking the row until the transaction ends
 // on PostgreSQL (SQLite's single writer already serialises).
 func (tx *Tx) TicketForUpdate(ctx context.Context, id int64) (desk.Ticket, error) {
-	if tx.pg {
-		var x int64
-		if err := tx.queryRow(ctx, "SELECT id FROM tickets WHERE id = ? FOR UPDATE", id).Scan(&x); err != nil {
-			return desk.Ticket{}, wrap(err, "Ticket", "lock ticket %d", id)
-		}
+	if !tx.pg {
+		return tx.Ticket(ctx, id)
 	}
-	return tx.Ticket(ctx, id)
+	var t desk.Ticket
+	if err := scanTicket(tx.queryRow(ctx, "SELECT "+ticketCols+ticketFrom+" WHERE t.id = ? FOR UPDATE OF t", id), &t); err != nil {
+		return t, wrap(err, "Ticket", "lock ticket %d", id)
+	}
+	return t, tx.fillTags(ctx, []*desk.Ticket{&t})
 }
 
 // TicketByNumber returns one ticket by its human number.
@@ -203,7 +225,7 @@ func (tx *Tx) fillTags(ctx context.Context, ts []*desk.Ticket) error {
 		args[i] = t.ID
 	}
 	rows, err := tx.query(ctx, `SELECT tt.ticket_id, tg.name FROM ticket_tags tt JOIN tags tg ON tg.id = tt.tag_id
-		WHERE tt.ticket_id IN (`+placeholders(len(args))+`) ORDER BY tg.name`, args...)
+		WHERE tt.ticket_id IN (`+placeholders(len(args))+`)`, args...)
 	if err != nil {
 		return fmt.Errorf("store: ticket tags: %w", err)
 	}
@@ -215,6 +237,10 @@ func (tx *Tx) fillTags(ctx context.Context, ts []*desk.Ticket) error {
 			return fmt.Errorf("store: ticket tags: %w", err)
 		}
 		byID[id].Tags = append(byID[id].Tags, name)
+	}
+	// Byte order, the same on both engines whatever the database collation.
+	for _, t := range ts {
+		sort.Strings(t.Tags)
 	}
 	return rows.Err()
 }
@@ -305,7 +331,7 @@ func (tx *Tx) tagID(ctx context.Context, name string) (int64, error) {
 	return ids[0], nil
 }
 
-// Tags lists every tag name in use, alphabetically.
+// Tags lists every tag name, in byte order.
 func (tx *Tx) Tags(ctx context.Context) ([]string, error) {
 	rows, err := tx.query(ctx, "SELECT name FROM tags ORDER BY name")
 	if err != nil {
@@ -320,6 +346,7 @@ func (tx *Tx) Tags(ctx context.Context) ([]string, error) {
 		}
 		out = append(out, n)
 	}
+	sort.Strings(out)
 	return out, rows.Err()
 }
 

@@ -17,7 +17,10 @@ import (
 // outbound reply sets first_response_at; a reply to a new ticket opens it;
 // an inbound message on a pending/resolved/closed ticket reopens it. If
 // in.Status is set, the status changes in the same transaction. Every
-// message moves last_activity_at; public ones also set the preview.
+// message moves last_activity_at; public ones also set the preview. A
+// message for a merged ticket is added to the ticket it was merged into
+// (the returned message's TicketID tells which). It publishes
+// realtime.MessageCreated (the ticket row changed too).
 func (s *Service) AddMessage(ctx context.Context, a desk.Actor, ticketID int64, in desk.NewMessage) (desk.Message, error) {
 	if err := a.RequireAgent(); err != nil {
 		return desk.Message{}, err
@@ -48,6 +51,13 @@ func (s *Service) AddMessage(ctx context.Context, a desk.Actor, ticketID int64, 
 		if err != nil {
 			return err
 		}
+		// A message for a merged ticket goes to the ticket it was merged into.
+		for hops := 0; t.MergedInto != nil && hops < 10; hops++ {
+			if t, err = tx.TicketForUpdate(ctx, *t.MergedInto); err != nil {
+				return err
+			}
+		}
+		ticketID = t.ID
 		m = desk.Message{TicketID: t.ID, Kind: desk.KindReply, Channel: t.Channel, Text: text, HTML: html, CreatedAt: now}
 		if in.Internal {
 			m.Kind, m.Internal = desk.KindNote, true
@@ -61,9 +71,6 @@ func (s *Service) AddMessage(ctx context.Context, a desk.Actor, ticketID int64, 
 			}
 		}
 		if err := tx.InsertMessage(ctx, &m, in.Attachments); err != nil {
-			return err
-		}
-		if err := tx.IndexMessageText(ctx, t.ID, text); err != nil {
 			return err
 		}
 		var evs []desk.Event
@@ -102,22 +109,14 @@ func (s *Service) AddMessage(ctx context.Context, a desk.Actor, ticketID int64, 
 		if !in.Internal {
 			t.Preview = Preview(text)
 		}
-		if err := tx.SaveTicket(ctx, t, false); err != nil {
+		if err := tx.SaveTicketText(ctx, t, text); err != nil {
 			return err
 		}
 		if err := tx.InsertEvents(ctx, evs...); err != nil {
 			return err
 		}
-		msgs, err := tx.Messages(ctx, t.ID)
-		if err != nil {
-			return err
-		}
-		for _, x := range msgs {
-			if x.ID == m.ID {
-				m = x
-			}
-		}
-		return nil
+		m, err = tx.Message(ctx, m.ID)
+		return err
 	})
 	if err != nil {
 		return desk.Message{}, err

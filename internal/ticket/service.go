@@ -152,10 +152,7 @@ func (s *Service) Create(ctx context.Context, a desk.Actor, in desk.NewTicket) (
 				return err
 			}
 		}
-		if err := tx.InsertTicket(ctx, &t, text); err != nil {
-			return err
-		}
-		m := desk.Message{TicketID: t.ID, Kind: desk.KindReply, Channel: t.Channel, Text: text, HTML: html, CreatedAt: now}
+		m := desk.Message{Kind: desk.KindReply, Channel: t.Channel, Text: text, HTML: html, CreatedAt: now}
 		if in.Inbound {
 			m.Direction, m.Contact = desk.Inbound, &req
 		} else {
@@ -164,23 +161,17 @@ func (s *Service) Create(ctx context.Context, a desk.Actor, in desk.NewTicket) (
 				m.Author = &desk.AgentRef{ID: a.AgentID}
 			}
 		}
-		if err := tx.InsertMessage(ctx, &m, in.Attachments); err != nil {
-			return err
-		}
-		if err := tx.AddTicketTags(ctx, t.ID, tags); err != nil {
-			return err
-		}
-		evs := []desk.Event{event(a, t.ID, now, "created", "", "", subject)}
+		evs := []desk.Event{event(a, 0, now, "created", "", "", subject)}
 		if t.Assignee != nil {
-			evs = append(evs, event(a, t.ID, now, "assignee", "assignee", "", t.Assignee.Name))
+			evs = append(evs, event(a, 0, now, "assignee", "assignee", "", t.Assignee.Name))
 		}
 		if t.Team != nil {
-			evs = append(evs, event(a, t.ID, now, "team", "team", "", t.Team.Name))
+			evs = append(evs, event(a, 0, now, "team", "team", "", t.Team.Name))
 		}
 		if len(tags) > 0 {
-			evs = append(evs, event(a, t.ID, now, "tags", "tags", "", strings.Join(tags, ", ")))
+			evs = append(evs, event(a, 0, now, "tags", "tags", "", strings.Join(tags, ", ")))
 		}
-		return tx.InsertEvents(ctx, evs...)
+		return tx.CreateTicket(ctx, &t, text, &m, in.Attachments, evs)
 	})
 	if err != nil {
 		return desk.Ticket{}, err

@@ -17,6 +17,7 @@ func Run(t *testing.T, newStore func(t *testing.T) *store.Store) {
 		{"Migrate/Idempotent", testMigrateIdempotent},
 		{"Tickets/RoundTrip", testTicketRoundTrip},
 		{"Tickets/Numbers", testTicketNumbers},
+		{"Tickets/Create", testCreateTicket},
 		{"Tickets/NotFound", testNotFound},
 		{"Tickets/Tags", testTags},
 		{"Tickets/KeysetPagination", testKeyset},

@@ -169,6 +169,8 @@ func testNotFound(t *testing.T, st *store.Store) {
 	wantCode(t, err, desk.ENotFound)
 	_, _, _, err = r.Attachment(ctx, 4242)
 	wantCode(t, err, desk.ENotFound)
+	_, err = r.Message(ctx, 4242)
+	wantCode(t, err, desk.ENotFound)
 	err = st.Write(ctx, func(tx *store.Tx) error {
 		return tx.SaveTicket(ctx, desk.Ticket{ID: 4242, Status: desk.StatusNew, Priority: desk.PriorityLow}, false)
 	})
@@ -300,6 +302,41 @@ func testFilters(t *testing.T, st *store.Store) {
 		}
 		if !slices.Equal(got, c.want) {
 			t.Errorf("%s: got %v want %v", c.name, got, c.want)
+		}
+	}
+}
+
+func testCreateTicket(t *testing.T, st *store.Store) {
+	ctx := context.Background()
+	s := seedBasics(t, st)
+	for _, files := range [][]desk.NewAttachment{nil, {{Filename: "f.txt", Data: []byte("f")}}} {
+		tk := desk.Ticket{Subject: "Created whole", Status: desk.StatusNew, Priority: desk.PriorityHigh, Channel: desk.ChannelForm,
+			Requester: desk.ContactRef{ID: s.contact}, Assignee: &desk.AgentRef{ID: s.agent}, Team: &desk.TeamRef{ID: s.team},
+			Tags: []string{"x", "y"}, CreatedAt: t0(), UpdatedAt: t0(), LastActivityAt: t0(), MessageCount: 1, Preview: "p"}
+		m := desk.Message{Kind: desk.KindReply, Direction: desk.Outbound, Channel: desk.ChannelForm, Author: &desk.AgentRef{ID: s.agent},
+			Text: "whole body", HTML: "<p>whole body</p>", CreatedAt: t0()}
+		evs := []desk.Event{{Actor: "Agent", AgentID: &s.agent, Action: "created", New: "Created whole", At: t0()},
+			{Actor: "Agent", Action: "tags", Field: "tags", New: "x, y", At: t0()}}
+		must(t, st.Write(ctx, func(tx *store.Tx) error { return tx.CreateTicket(ctx, &tk, m.Text, &m, files, evs) }))
+		got, err := st.Read().Ticket(ctx, tk.ID)
+		must(t, err)
+		if got.Number != tk.Number || got.Team.ID != s.team || got.Assignee.ID != s.agent || !slices.Equal(got.Tags, []string{"x", "y"}) || got.Channel != desk.ChannelForm {
+			t.Fatalf("ticket = %+v", got)
+		}
+		msgs, err := st.Read().Messages(ctx, tk.ID)
+		must(t, err)
+		if len(msgs) != 1 || msgs[0].ID != m.ID || msgs[0].HTML != m.HTML || msgs[0].Author.ID != s.agent || len(msgs[0].Attachments) != len(files) {
+			t.Fatalf("messages = %+v", msgs)
+		}
+		tl, err := st.Read().Events(ctx, tk.ID)
+		must(t, err)
+		if len(tl) != 2 || tl[0].Action != "created" || *tl[0].AgentID != s.agent || tl[1].AgentID != nil || tl[1].New != "x, y" {
+			t.Fatalf("events = %+v", tl)
+		}
+		page, err := st.Read().ListTickets(ctx, desk.TicketFilter{Query: "whole body"})
+		must(t, err)
+		if len(page.Items) == 0 || page.Items[0].ID != tk.ID {
+			t.Fatalf("search = %+v", page.Items)
 		}
 	}
 }
