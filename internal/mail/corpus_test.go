@@ -1,0 +1,248 @@
+package mail
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// mailTestdata returns ../shared/testdata/mail beside the repository root
+// (found by walking up to go.mod), skipping the test when it is absent.
+func mailTestdata(t testing.TB) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			break
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Skip("go.mod not found")
+		}
+		dir = parent
+	}
+	td := filepath.Join(dir, "..", "shared", "testdata", "mail")
+	if _, err := os.Stat(td); err != nil {
+		t.Skipf("corpus not found at %s", td)
+	}
+	return td
+}
+
+// corpusFiles lists every message file of the whole mail corpus.
+func corpusFiles(t testing.TB) []string {
+	td := mailTestdata(t)
+	var files []string
+	for _, root := range []string{"stalwart/resources/eml", "sisimai/maildir", "talon/tests/fixtures"} {
+		filepath.WalkDir(filepath.Join(td, root), func(path string, d os.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return nil
+			}
+			name := d.Name()
+			switch {
+			case strings.HasSuffix(name, ".eml"), strings.Contains(path, "/maildir/"), strings.Contains(path, "/signature/emails/"):
+				files = append(files, path)
+			}
+			return nil
+		})
+	}
+	sort.Strings(files)
+	return files
+}
+
+// TestCorpusParsesAll parses every message of the corpus: none may fail
+// or panic, and every result must marshal to the JSON contract.
+func TestCorpusParsesAll(t *testing.T) {
+	files := corpusFiles(t)
+	if len(files) < 700 {
+		t.Fatalf("only %d corpus files found", len(files))
+	}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := Parse(bytes.NewReader(data), Options{})
+		if err != nil {
+			t.Errorf("%s: %v", f, err)
+			continue
+		}
+		if _, err := m.JSON(); err != nil {
+			t.Errorf("%s: json: %v", f, err)
+		}
+	}
+	t.Logf("parsed %d messages", len(files))
+}
+
+// expectedPart is one node of a stalwart expected MIME tree.
+type expectedPart struct {
+	Body map[string]json.RawMessage `json:"body"`
+}
+
+// expectedMessage is a stalwart X.json file.
+type expectedMessage struct {
+	TextBody    []int          `json:"text_body"`
+	HTMLBody    []int          `json:"html_body"`
+	Attachments []int          `json:"attachments"`
+	Parts       []expectedPart `json:"parts"`
+}
+
+// kindContent returns the body variant of a part and its content.
+func (p expectedPart) kindContent() (string, []byte) {
+	for k, v := range p.Body {
+		switch k {
+		case "Text", "Html":
+			var s string
+			json.Unmarshal(v, &s)
+			return k, []byte(s)
+		case "Binary", "InlineBinary":
+			var ints []int
+			json.Unmarshal(v, &ints)
+			b := make([]byte, len(ints))
+			for i, n := range ints {
+				b[i] = byte(n)
+			}
+			return k, b
+		default:
+			return k, nil
+		}
+	}
+	if s, ok := any(p.Body).(string); ok {
+		return s, nil
+	}
+	return "", nil
+}
+
+// norm collapses whitespace, for comparing decoded text.
+func norm(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// sameBody compares our chosen body parts with the expected indices.
+func sameBody(got []bodyPart, idx []int, parts []expectedPart) bool {
+	if len(got) != len(idx) {
+		return false
+	}
+	for i, n := range idx {
+		if n >= len(parts) {
+			return false
+		}
+		k, c := parts[n].kindContent()
+		switch k {
+		case "Text", "Html":
+			if got[i].media || got[i].html != (k == "Html") || norm(got[i].content) != norm(string(c)) {
+				return false
+			}
+		default:
+			if !got[i].media {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// sameAttachments compares our attachments with the expected ones, by
+// decoded content.
+func sameAttachments(got []Attachment, idx []int, parts []expectedPart) bool {
+	if len(got) != len(idx) {
+		return false
+	}
+	for i, n := range idx {
+		if n >= len(parts) {
+			return false
+		}
+		k, c := parts[n].kindContent()
+		switch k {
+		case "Text", "Html":
+			s, _ := decodeCharset(got[i].charset, got[i].Data)
+			if norm(s) != norm(string(c)) {
+				return false
+			}
+		case "Binary", "InlineBinary":
+			sum := sha256.Sum256(c)
+			if got[i].SHA256 != string(hexString(sum[:])) {
+				return false
+			}
+		case "Message":
+			if !strings.HasPrefix(got[i].ContentType, "message/") {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// hexString is hex.EncodeToString without the import clash in tests.
+func hexString(b []byte) string {
+	const digits = "0123456789abcdef"
+	out := make([]byte, 2*len(b))
+	for i, c := range b {
+		out[2*i], out[2*i+1] = digits[c>>4], digits[c&15]
+	}
+	return string(out)
+}
+
+// stalwartThresholds are the pass rates reached per folder (percent of
+// messages whose text body, HTML body and attachments all match); raise
+// them as the parser improves.
+var stalwartThresholds = map[string]float64{
+	"rfc":        0,
+	"thirdparty": 0,
+	"malformed":  0,
+	"legacy":     0,
+}
+
+// TestStalwartCorpus scores Parse over each stalwart folder against the
+// expected text_body / html_body / attachments of every X.json.
+func TestStalwartCorpus(t *testing.T) {
+	td := mailTestdata(t)
+	for _, folder := range []string{"rfc", "thirdparty", "malformed", "legacy"} {
+		files, _ := filepath.Glob(filepath.Join(td, "stalwart/resources/eml", folder, "*.eml"))
+		var total, pass, textOK, htmlOK, attOK int
+		for _, f := range files {
+			jb, err := os.ReadFile(strings.TrimSuffix(f, ".eml") + ".json")
+			if err != nil {
+				continue
+			}
+			var want expectedMessage
+			if err := json.Unmarshal(jb, &want); err != nil {
+				t.Fatalf("%s: %v", f, err)
+			}
+			data, _ := os.ReadFile(f)
+			m, err := Parse(bytes.NewReader(data), Options{})
+			total++
+			if err != nil {
+				t.Errorf("%s: %v", f, err)
+				continue
+			}
+			tOK := sameBody(m.textParts, want.TextBody, want.Parts)
+			hOK := sameBody(m.htmlParts, want.HTMLBody, want.Parts)
+			aOK := sameAttachments(m.Attachments, want.Attachments, want.Parts)
+			if tOK {
+				textOK++
+			}
+			if hOK {
+				htmlOK++
+			}
+			if aOK {
+				attOK++
+			}
+			if tOK && hOK && aOK {
+				pass++
+			} else if testing.Verbose() {
+				t.Logf("%s/%s: text %v html %v attachments %v", folder, filepath.Base(f), tOK, hOK, aOK)
+			}
+		}
+		rate := 100 * float64(pass) / float64(max(total, 1))
+		t.Logf("%-10s %3d messages: all %5.1f%%  text %d  html %d  attachments %d", folder, total, rate, textOK, htmlOK, attOK)
+		if rate < stalwartThresholds[folder] {
+			t.Errorf("%s: pass rate %.1f%% below threshold %.1f%%", folder, rate, stalwartThresholds[folder])
+		}
+	}
+}
