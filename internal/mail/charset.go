@@ -110,6 +110,10 @@ func decodeCharset(label string, b []byte) (string, bool) {
 		if isASCII(b) || utf8.Valid(b) {
 			return string(b), false
 		}
+		if l == "utf-8" && hasUTF8Sequence(b) {
+			// UTF-8 with a few broken bytes, not another charset
+			return strings.ToValidUTF8(string(b), "\uFFFD"), false
+		}
 		return detect8bit(b), l != ""
 	case "utf-7":
 		return decodeUTF7(b), false
@@ -202,4 +206,21 @@ func decodeUTF7(b []byte) string {
 // isB64 reports whether c is in the standard base64 alphabet.
 func isB64(c byte) bool {
 	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/'
+}
+
+// hasUTF8Sequence reports whether b contains at least one valid
+// multi-byte UTF-8 sequence, which text in an 8-bit charset rarely has.
+func hasUTF8Sequence(b []byte) bool {
+	for i := 0; i < len(b); {
+		if b[i] < 0x80 {
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRune(b[i:])
+		if r != utf8.RuneError && n > 1 {
+			return true
+		}
+		i += n
+	}
+	return false
 }

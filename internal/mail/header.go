@@ -142,8 +142,6 @@ func decodeQWord(t string) []byte {
 		switch {
 		case c == '_':
 			out = append(out, ' ')
-		case c == ' ' || c == '\t':
-			// folding inside a word
 		case c == '=' && i+2 < len(t) && isHex(t[i+1]) && isHex(t[i+2]):
 			out = append(out, unhex(t[i+1])<<4|unhex(t[i+2]))
 			i += 2

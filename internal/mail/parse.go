@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/jhillyerd/enmime"
+	"github.com/jhillyerd/enmime/mediatype"
 )
 
 // Default limits used when an Options field is zero.
@@ -94,6 +95,58 @@ func Parse(r io.Reader, opts Options) (m *Message, err error) {
 
 var multipartRE = regexp.MustCompile(`(?i)multipart/`)
 
+// missingSemicolonRE finds a parameter following the media type without
+// the ";" ("multipart/mixed boundary=x", seen after bad folding).
+var missingSemicolonRE = regexp.MustCompile(`^(\s*[\w.+-]+/[\w.+-]+)\s+([\w-]+\*?[0-9]*\*?\s*=)`)
+
+// typeSpaceRE finds white space around the "/" of a media type.
+var typeSpaceRE = regexp.MustCompile(`^\s*([^\s/;()]+)\s*/\s*([^\s/;()]+)`)
+
+// parseMediaType is enmime's tolerant media type parser (RFC 2231
+// parameters included), also accepting comments and spaces in the type,
+// a missing ";" before the first parameter and quoted extended values.
+func parseMediaType(ctype string) (string, map[string]string, []string, error) {
+	ctype = unfold(ctype)
+	head, rest, _ := strings.Cut(ctype, ";")
+	if strings.Contains(head, "(") {
+		head, _ = stripComments(head)
+		ctype = head
+		if rest != "" {
+			ctype += ";" + rest
+		}
+	}
+	ctype = typeSpaceRE.ReplaceAllString(ctype, "$1/$2")
+	ctype = missingSemicolonRE.ReplaceAllString(ctype, "$1; $2")
+	ctype, ext := splitExtended(ctype)
+	mt, params, invalid, err := mediatype.Parse(ctype)
+	if err == nil && len(ext) > 0 {
+		if params == nil {
+			params = map[string]string{}
+		}
+		for k, v := range ext {
+			params[k] = v
+		}
+	}
+	return mt, params, invalid, err
+}
+
+// filename returns the decoded file name of a part, from
+// Content-Disposition or else Content-Type.
+func filename(part *enmime.Part) string {
+	for _, h := range []struct{ field, param string }{
+		{"Content-Disposition", "filename"}, {"Content-Type", "name"}, {"Content-Disposition", "name"},
+	} {
+		v := part.Header.Get(h.field)
+		if v == "" {
+			continue
+		}
+		if _, params, _, err := parseMediaType(v); err == nil && params[h.param] != "" {
+			return decodeHeaderText(params[h.param])
+		}
+	}
+	return decodeHeaderText(part.FileName)
+}
+
 // parser holds the state of one Parse call.
 type parser struct {
 	opts   Options
@@ -115,6 +168,7 @@ func parseBytes(data []byte, opts Options) (*Message, error) {
 		enmime.SkipMalformedParts(true),
 		enmime.MultipartWOBoundaryAsSinglePart(true),
 		enmime.MaxStoredPartErrors(20),
+		enmime.SetCustomParseMediaType(parseMediaType),
 	)
 	root, err := ep.ReadParts(bytes.NewReader(data))
 	if err != nil {
@@ -223,6 +277,9 @@ func (p *parser) collectWarnings(part *enmime.Part) {
 func contentType(part *enmime.Part) string {
 	ct := strings.ToLower(strings.TrimSpace(part.ContentType))
 	if ct == "" || !strings.Contains(ct, "/") {
+		if part.Parent != nil && strings.EqualFold(part.Parent.ContentType, "multipart/digest") {
+			return "message/rfc822"
+		}
 		return "text/plain"
 	}
 	return ct
@@ -342,7 +399,7 @@ func (p *parser) raw(part *enmime.Part) []byte {
 // textOf returns a text part's content as UTF-8.
 func (p *parser) textOf(part *enmime.Part) string {
 	b := p.raw(part)
-	cs := part.ContentTypeParams["charset"]
+	cs := part.Charset
 	if cs == "" && contentType(part) == "text/html" {
 		cs = htmlMetaCharset(b)
 	}
@@ -429,13 +486,13 @@ func (p *parser) attachments() {
 		sum := sha256.Sum256(b)
 		ct := contentType(part)
 		a := Attachment{
-			Filename:    sanitizeFilename(part.FileName),
+			Filename:    sanitizeFilename(filename(part)),
 			ContentType: ct,
 			Size:        int64(len(b)),
 			SHA256:      hex.EncodeToString(sum[:]),
 			ContentID:   strings.Trim(strings.TrimSpace(part.ContentID), "<>"),
 			Data:        b,
-			charset:     part.ContentTypeParams["charset"],
+			charset:     part.Charset,
 		}
 		if a.Filename == "" && (ct == "message/rfc822" || ct == "message/global") {
 			a.Filename = "message.eml"
