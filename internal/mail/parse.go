@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/jhillyerd/enmime"
-	"github.com/jhillyerd/enmime/mediatype"
 )
 
 // Default limits used when an Options field is zero.
@@ -94,58 +93,6 @@ func Parse(r io.Reader, opts Options) (m *Message, err error) {
 }
 
 var multipartRE = regexp.MustCompile(`(?i)multipart/`)
-
-// missingSemicolonRE finds a parameter following the media type without
-// the ";" ("multipart/mixed boundary=x", seen after bad folding).
-var missingSemicolonRE = regexp.MustCompile(`^(\s*[\w.+-]+/[\w.+-]+)\s+([\w-]+\*?[0-9]*\*?\s*=)`)
-
-// typeSpaceRE finds white space around the "/" of a media type.
-var typeSpaceRE = regexp.MustCompile(`^\s*([^\s/;()]+)\s*/\s*([^\s/;()]+)`)
-
-// parseMediaType is enmime's tolerant media type parser (RFC 2231
-// parameters included), also accepting comments and spaces in the type,
-// a missing ";" before the first parameter and quoted extended values.
-func parseMediaType(ctype string) (string, map[string]string, []string, error) {
-	ctype = unfold(ctype)
-	head, rest, _ := strings.Cut(ctype, ";")
-	if strings.Contains(head, "(") {
-		head, _ = stripComments(head)
-		ctype = head
-		if rest != "" {
-			ctype += ";" + rest
-		}
-	}
-	ctype = typeSpaceRE.ReplaceAllString(ctype, "$1/$2")
-	ctype = missingSemicolonRE.ReplaceAllString(ctype, "$1; $2")
-	ctype, ext := splitExtended(ctype)
-	mt, params, invalid, err := mediatype.Parse(ctype)
-	if err == nil && len(ext) > 0 {
-		if params == nil {
-			params = map[string]string{}
-		}
-		for k, v := range ext {
-			params[k] = v
-		}
-	}
-	return mt, params, invalid, err
-}
-
-// filename returns the decoded file name of a part, from
-// Content-Disposition or else Content-Type.
-func filename(part *enmime.Part) string {
-	for _, h := range []struct{ field, param string }{
-		{"Content-Disposition", "filename"}, {"Content-Type", "name"}, {"Content-Disposition", "name"},
-	} {
-		v := part.Header.Get(h.field)
-		if v == "" {
-			continue
-		}
-		if _, params, _, err := parseMediaType(v); err == nil && params[h.param] != "" {
-			return decodeHeaderText(params[h.param])
-		}
-	}
-	return decodeHeaderText(part.FileName)
-}
 
 // parser holds the state of one Parse call.
 type parser struct {
@@ -270,24 +217,6 @@ func (p *parser) collectWarnings(part *enmime.Part) {
 		}
 		p.collectWarnings(part.FirstChild)
 	}
-}
-
-// contentType returns the lower-case media type of a part, text/plain
-// when absent.
-func contentType(part *enmime.Part) string {
-	ct := strings.ToLower(strings.TrimSpace(part.ContentType))
-	if ct == "" || !strings.Contains(ct, "/") {
-		if part.Parent != nil && strings.EqualFold(part.Parent.ContentType, "multipart/digest") {
-			return "message/rfc822"
-		}
-		return "text/plain"
-	}
-	return ct
-}
-
-// isInlineMedia reports whether ct is shown inline by mail clients.
-func isInlineMedia(ct string) bool {
-	return strings.HasPrefix(ct, "image/") || strings.HasPrefix(ct, "audio/") || strings.HasPrefix(ct, "video/")
 }
 
 // children returns the child parts of a multipart, capped by MaxParts.
@@ -432,7 +361,10 @@ func (p *parser) bodies() {
 		case "text/plain":
 			s := p.textOf(part)
 			p.msg.textParts = append(p.msg.textParts, bodyPart{content: s})
-			text = append(text, s)
+			if strings.EqualFold(paramOf(part, "format"), "flowed") {
+				s = unflow(s, strings.EqualFold(paramOf(part, "delsp"), "yes"))
+			}
+			text = append(text, trimLines(s))
 		case "text/html":
 			s := p.textOf(part)
 			p.msg.textParts = append(p.msg.textParts, bodyPart{html: true, content: s})
@@ -495,7 +427,7 @@ func (p *parser) attachments() {
 			charset:     part.Charset,
 		}
 		if a.Filename == "" && (ct == "message/rfc822" || ct == "message/global") {
-			a.Filename = "message.eml"
+			a.Filename = embeddedName(b)
 		}
 		a.Inline = strings.EqualFold(part.Disposition, "inline") && isInlineMedia(ct) ||
 			a.ContentID != "" && strings.Contains(p.msg.UnsafeHTML, "cid:"+a.ContentID)
@@ -505,21 +437,4 @@ func (p *parser) attachments() {
 		}
 		p.msg.Attachments = append(p.msg.Attachments, a)
 	}
-}
-
-// sanitizeFilename keeps the last path element and drops control
-// characters, so a filename can never name a path.
-func sanitizeFilename(s string) string {
-	s = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
-			return -1
-		}
-		return r
-	}, s)
-	s = s[strings.LastIndexAny(s, `/\`)+1:]
-	s = strings.TrimSpace(s)
-	if s == "." || s == ".." {
-		return ""
-	}
-	return s
 }
