@@ -80,7 +80,7 @@ func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\
 
 // node renders n and its children; list tracks ordered-list numbering.
 func (w *textWriter) node(n *html.Node, depth int) {
-	if depth > 200 {
+	if depth > 1000 {
 		return
 	}
 	switch n.Type {

@@ -106,6 +106,7 @@ type parser struct {
 }
 
 func parseBytes(data []byte, opts Options) (*Message, error) {
+	data = stripEnvelope(data)
 	// enmime recurses once per nested multipart; bound that before parsing.
 	if n := len(multipartRE.FindAllIndex(data, opts.MaxParts*2+1)); n > opts.MaxParts*2 {
 		return nil, fmt.Errorf("%w (more than %d multipart declarations)", ErrTooManyParts, opts.MaxParts*2)
@@ -437,4 +438,16 @@ func (p *parser) attachments() {
 		}
 		p.msg.Attachments = append(p.msg.Attachments, a)
 	}
+}
+
+// stripEnvelope drops what MTAs and mbox files put before the header: an
+// mbox "From " line and leading blank lines.
+func stripEnvelope(data []byte) []byte {
+	data = bytes.TrimLeft(data, "\r\n")
+	if bytes.HasPrefix(data, []byte("From ")) {
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+			data = data[i+1:]
+		}
+	}
+	return data
 }
