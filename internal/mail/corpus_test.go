@@ -77,6 +77,17 @@ func TestCorpusParsesAll(t *testing.T) {
 		if _, err := m.JSON(); err != nil {
 			t.Errorf("%s: json: %v", f, err)
 		}
+		if m.Text == "" && HTMLToText(m.UnsafeHTML) != "" {
+			t.Errorf("%s: HTML body but no text", f)
+		}
+		if low := strings.ToLower(m.HTML); strings.Contains(low, "<script") || strings.Contains(low, "javascript:") || strings.Contains(low, " onload=") || strings.Contains(low, " onerror=") {
+			t.Errorf("%s: unsafe HTML survived sanitizing", f)
+		}
+		for _, a := range m.Attachments {
+			if a.SHA256 == "" || a.ContentType == "" || int64(len(a.Data)) != a.Size {
+				t.Errorf("%s: bad attachment %+v", f, a)
+			}
+		}
 	}
 	t.Logf("parsed %d messages", len(files))
 }

@@ -220,7 +220,7 @@ func (p *parser) collectWarnings(part *enmime.Part) {
 	}
 }
 
-// children returns the child parts of a multipart, capped by MaxParts.
+// children returns the child parts of a multipart.
 func (p *parser) children(part *enmime.Part) []*enmime.Part {
 	var out []*enmime.Part
 	for c := part.FirstChild; c != nil; c = c.NextSibling {
@@ -294,10 +294,10 @@ func (p *parser) structure(parts []*enmime.Part, multiType string, inAlt bool, t
 		if *htmlBody != nil {
 			*htmlBody = append(*htmlBody, part)
 		}
-		if (*textBody == nil || *htmlBody == nil) && isInlineMedia(ct) {
+		if isInlineMedia(ct) {
+			// JMAP lists inline media as attachments only when a body
+			// lacks them; we always do, so that cid: images get stored.
 			p.atts = append(p.atts, part)
-		} else if isInlineMedia(ct) {
-			p.atts = append(p.atts, part) // inline images are attachments too (cid:)
 		}
 	}
 	if multiType == "alternative" && *textBody != nil && *htmlBody != nil {
@@ -398,6 +398,9 @@ func (p *parser) bodies() {
 	if hasHTML {
 		p.msg.UnsafeHTML = strings.Join(h, "\n")
 		p.msg.HTML, p.msg.RemoteImagesBlocked = SanitizeHTML(p.msg.UnsafeHTML, p.opts.AllowRemoteImages)
+		if p.msg.Text == "" { // an empty text alternative: read the HTML
+			p.msg.Text = HTMLToText(p.msg.UnsafeHTML)
+		}
 	}
 }
 
