@@ -14,8 +14,8 @@ import (
 // head and other invisible content dropped.
 func HTMLToText(s string) string {
 	doc, err := html.Parse(strings.NewReader(s))
-	if err != nil {
-		return ""
+	if err != nil { // e.g. nesting too deep for the tree builder
+		return tokensToText(s)
 	}
 	var w textWriter
 	w.node(doc, 0)
@@ -29,6 +29,7 @@ type textWriter struct {
 	pre      int // inside <pre>
 	started  bool
 	space    bool // a pending space between inline runs
+	quotes   int  // blockquote nesting
 }
 
 // brk asks for at least n line breaks before the next text.
@@ -157,7 +158,12 @@ func (w *textWriter) node(n *html.Node, depth int) {
 		return
 	case atom.Blockquote:
 		w.brk(2)
-		var inner textWriter
+		if w.quotes >= 10 { // deeper quotes are not marked again
+			w.children(n, depth)
+			w.brk(2)
+			return
+		}
+		inner := textWriter{quotes: w.quotes + 1}
 		inner.children(n, depth)
 		q := cleanText(inner.sb.String())
 		if q != "" {
@@ -227,4 +233,39 @@ func cleanText(s string) string {
 		out = append(out, l)
 	}
 	return strings.TrimSpace(strings.Join(out, "\n"))
+}
+
+// tokensToText is the fallback when the HTML cannot be built into a tree:
+// the text of the document, block tags as line breaks, invisible
+// elements dropped.
+func tokensToText(s string) string {
+	z := html.NewTokenizer(strings.NewReader(s))
+	var w textWriter
+	skip := 0
+	for {
+		tt := z.Next()
+		switch tt {
+		case html.ErrorToken:
+			return cleanText(w.sb.String())
+		case html.TextToken:
+			if skip == 0 {
+				w.text(string(z.Text()))
+			}
+		case html.StartTagToken, html.EndTagToken, html.SelfClosingTagToken:
+			name, _ := z.TagName()
+			a := atom.Lookup(name)
+			switch a {
+			case atom.Script, atom.Style, atom.Head, atom.Title, atom.Noscript, atom.Template:
+				if tt == html.StartTagToken {
+					skip++
+				} else if skip > 0 {
+					skip--
+				}
+			case atom.Br, atom.P, atom.Div, atom.Tr, atom.Li, atom.Blockquote, atom.H1, atom.H2, atom.H3,
+				atom.H4, atom.H5, atom.H6, atom.Table, atom.Ul, atom.Ol, atom.Pre, atom.Hr:
+				w.brk(1)
+				w.started = true
+			}
+		}
+	}
 }

@@ -49,3 +49,16 @@ func TestHTMLToTextStructure(t *testing.T) {
 		t.Errorf("got:\n%s\nwant:\n%s", got, want)
 	}
 }
+
+// TestHTMLToTextDeep checks nesting too deep for the HTML tree builder
+// still yields the text, and deep quotes do not blow up the output.
+func TestHTMLToTextDeep(t *testing.T) {
+	got := HTMLToText(strings.Repeat("<div>a", 2000))
+	if strings.Count(got, "a") != 2000 {
+		t.Errorf("deep divs: %d a's", strings.Count(got, "a"))
+	}
+	got = HTMLToText(strings.Repeat("<blockquote>q", 300))
+	if strings.Count(got, "q") != 300 || len(got) > 300*50 {
+		t.Errorf("deep quotes: %d q's in %d bytes", strings.Count(got, "q"), len(got))
+	}
+}

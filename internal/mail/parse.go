@@ -92,7 +92,39 @@ func Parse(r io.Reader, opts Options) (m *Message, err error) {
 	return parseBytes(data, opts)
 }
 
-var multipartRE = regexp.MustCompile(`(?i)multipart/`)
+var (
+	multipartRE = regexp.MustCompile(`(?i)multipart/`)
+	boundaryRE  = regexp.MustCompile(`(?i)boundary\s*=\s*"?([^";\r\n]+)`)
+)
+
+// countDelimiters counts the lines of data that delimit a part of one of
+// the multipart boundaries the message declares, in one pass.
+func countDelimiters(data []byte) int {
+	bounds := map[string]bool{}
+	for _, m := range boundaryRE.FindAllSubmatch(data, -1) {
+		bounds[strings.TrimSpace(string(m[1]))] = true
+	}
+	if len(bounds) == 0 {
+		return 0
+	}
+	n := 0
+	for i := 0; i < len(data); {
+		j := bytes.Index(data[i:], []byte("\n--"))
+		if j < 0 {
+			break
+		}
+		i += j + 3
+		end := bytes.IndexByte(data[i:], '\n')
+		if end < 0 {
+			end = len(data) - i
+		}
+		line := strings.TrimSuffix(strings.TrimRight(string(data[i:i+end]), " \t\r"), "--")
+		if bounds[line] {
+			n++
+		}
+	}
+	return n
+}
 
 // parser holds the state of one Parse call.
 type parser struct {
@@ -110,6 +142,11 @@ func parseBytes(data []byte, opts Options) (*Message, error) {
 	// enmime recurses once per nested multipart; bound that before parsing.
 	if n := len(multipartRE.FindAllIndex(data, opts.MaxParts*2+1)); n > opts.MaxParts*2 {
 		return nil, fmt.Errorf("%w (more than %d multipart declarations)", ErrTooManyParts, opts.MaxParts*2)
+	}
+	// enmime appends each part by walking its siblings (quadratic), so
+	// count delimiter lines first and refuse absurd numbers of parts.
+	if n := countDelimiters(data); n > opts.MaxParts*10 {
+		return nil, fmt.Errorf("%w (%d part delimiters)", ErrTooManyParts, n)
 	}
 	ep := enmime.NewParser(
 		enmime.RawContent(true),
