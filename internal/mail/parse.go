@@ -92,22 +92,40 @@ func Parse(r io.Reader, opts Options) (m *Message, err error) {
 	return parseBytes(data, opts)
 }
 
-var (
-	multipartRE = regexp.MustCompile(`(?i)multipart/`)
-	boundaryRE  = regexp.MustCompile(`(?i)boundary\s*=\s*"?([^";\r\n]+)`)
-)
-
 // countDelimiters counts the lines of data that delimit a part of one of
-// the multipart boundaries the message declares, in one pass.
-func countDelimiters(data []byte) int {
+// the multipart boundaries the message declares, in one pass, and the
+// multipart declarations.
+func countDelimiters(data []byte) (delims, multiparts int) {
+	lower := bytes.ToLower(data)
+	multiparts = bytes.Count(lower, []byte("multipart/"))
 	bounds := map[string]bool{}
-	for _, m := range boundaryRE.FindAllSubmatch(data, -1) {
-		bounds[strings.TrimSpace(string(m[1]))] = true
+	for i := 0; ; {
+		j := bytes.Index(lower[i:], []byte("boundary"))
+		if j < 0 {
+			break
+		}
+		i += j + len("boundary")
+		k := i
+		for k < len(data) && (data[k] == ' ' || data[k] == '\t') {
+			k++
+		}
+		if k >= len(data) || data[k] != '=' {
+			continue
+		}
+		k++
+		for k < len(data) && (data[k] == ' ' || data[k] == '\t' || data[k] == '"') {
+			k++
+		}
+		end := k
+		for end < len(data) && data[end] != '"' && data[end] != ';' && data[end] != '\r' && data[end] != '\n' {
+			end++
+		}
+		bounds[strings.TrimSpace(string(data[k:end]))] = true
+		i = end
 	}
 	if len(bounds) == 0 {
-		return 0
+		return 0, multiparts
 	}
-	n := 0
 	for i := 0; i < len(data); {
 		j := bytes.Index(data[i:], []byte("\n--"))
 		if j < 0 {
@@ -120,10 +138,10 @@ func countDelimiters(data []byte) int {
 		}
 		line := strings.TrimSuffix(strings.TrimRight(string(data[i:i+end]), " \t\r"), "--")
 		if bounds[line] {
-			n++
+			delims++
 		}
 	}
-	return n
+	return delims, multiparts
 }
 
 // parser holds the state of one Parse call.
@@ -139,14 +157,14 @@ type parser struct {
 
 func parseBytes(data []byte, opts Options) (*Message, error) {
 	data = stripEnvelope(data)
-	// enmime recurses once per nested multipart; bound that before parsing.
-	if n := len(multipartRE.FindAllIndex(data, opts.MaxParts*2+1)); n > opts.MaxParts*2 {
-		return nil, fmt.Errorf("%w (more than %d multipart declarations)", ErrTooManyParts, opts.MaxParts*2)
+	// enmime recurses once per nested multipart and appends each part by
+	// walking its siblings (quadratic): bound both before parsing.
+	delims, multiparts := countDelimiters(data)
+	if multiparts > opts.MaxParts*2 {
+		return nil, fmt.Errorf("%w (%d multipart declarations)", ErrTooManyParts, multiparts)
 	}
-	// enmime appends each part by walking its siblings (quadratic), so
-	// count delimiter lines first and refuse absurd numbers of parts.
-	if n := countDelimiters(data); n > opts.MaxParts*10 {
-		return nil, fmt.Errorf("%w (%d part delimiters)", ErrTooManyParts, n)
+	if delims > opts.MaxParts*10 {
+		return nil, fmt.Errorf("%w (%d part delimiters)", ErrTooManyParts, delims)
 	}
 	ep := enmime.NewParser(
 		enmime.RawContent(true),
