@@ -1,6 +1,7 @@
 package mail
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/textproto"
 	"strings"
@@ -115,16 +116,23 @@ func (h Header) Decoded(name string) string {
 
 // JSON returns the message as the JSON document of `switchboard mail parse`.
 func (m *Message) JSON() ([]byte, error) {
-	m.normalize()
-	return json.Marshal(m)
+	return m.MarshalJSON()
 }
 
-// MarshalJSON guarantees the contract: arrays are never null.
+// MarshalJSON guarantees the contract: arrays are never null. HTML
+// characters are not escaped (the output is for people and scripts, and
+// json.Marshal escapes them again if the caller wants that).
 func (m *Message) MarshalJSON() ([]byte, error) {
 	type plain Message
 	c := *m
 	c.normalize()
-	return json.Marshal((*plain)(&c))
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode((*plain)(&c)); err != nil {
+		return nil, err
+	}
+	return bytes.TrimRight(buf.Bytes(), "\n"), nil
 }
 
 // normalize replaces nil slices so that they marshal as [].
