@@ -62,3 +62,16 @@ func TestEightBitHeaders(t *testing.T) {
 		t.Errorf("header accessor: %q", m.Header.Get("message-id"))
 	}
 }
+
+// TestScrubControls checks NUL and other control characters never leave
+// the parser (PostgreSQL text cannot hold NUL).
+func TestScrubControls(t *testing.T) {
+	raw := "Subject: a\x00b\x07c\r\nFrom: \"N\x01ame\" <a@b.c>\r\n\r\nbody\x00with\x1bcontrols\r\nline\ttab"
+	m, err := Parse(strings.NewReader(raw), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Subject != "abc" || m.From.Name != "Name" || m.Text != "bodywithcontrols\nline\ttab" {
+		t.Errorf("%q %q %q", m.Subject, m.From.Name, m.Text)
+	}
+}

@@ -11,7 +11,7 @@ import (
 // FuzzParse feeds arbitrary bytes to Parse, seeded with the whole corpus:
 // it must never panic (the top-level recover would turn a panic into an
 // error, which the fuzzer reports), and a parsed message must marshal to
-// valid UTF-8 JSON.
+// valid UTF-8 JSON without NUL characters.
 func FuzzParse(f *testing.F) {
 	for _, file := range corpusFiles(f) {
 		data, err := os.ReadFile(file)
@@ -33,6 +33,9 @@ func FuzzParse(f *testing.F) {
 		}
 		if !utf8.Valid(out) {
 			t.Fatal("invalid UTF-8 in JSON")
+		}
+		if bytes.Contains(out, []byte(`\u0000`)) {
+			t.Fatal("NUL in JSON")
 		}
 		for _, a := range m.Attachments {
 			if a.Size != int64(len(a.Data)) && !a.Skipped {

@@ -156,3 +156,51 @@ func (m *Message) normalize() {
 		m.Kind = KindNormal
 	}
 }
+
+// scrub removes control characters (NUL and the rest of C0 except tab
+// and line feed, DEL, C1) from every string that leaves the parser: they
+// cannot be stored in PostgreSQL text and only ever hide content.
+func (m *Message) scrub() {
+	for _, p := range []*string{&m.MessageID, &m.InReplyTo, &m.Subject, &m.Text, &m.HTML,
+		&m.From.Name, &m.From.Address} {
+		*p = scrubString(*p)
+	}
+	for i := range m.References {
+		m.References[i] = scrubString(m.References[i])
+	}
+	for _, list := range [][]Address{m.To, m.Cc, m.ReplyTo} {
+		for i := range list {
+			list[i].Name, list[i].Address = scrubString(list[i].Name), scrubString(list[i].Address)
+		}
+	}
+	for i := range m.Attachments {
+		a := &m.Attachments[i]
+		a.Filename, a.ContentType, a.ContentID = scrubString(a.Filename), scrubString(a.ContentType), scrubString(a.ContentID)
+	}
+}
+
+// scrubString drops control characters other than tab and line feed, and
+// turns carriage returns into nothing (line ends are "\n").
+func scrubString(s string) string {
+	clean := true
+	for _, r := range s {
+		if isControl(r) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if isControl(r) {
+			return -1
+		}
+		return r
+	}, s)
+}
+
+// isControl reports whether r is a control character to remove.
+func isControl(r rune) bool {
+	return r < 0x20 && r != '\t' && r != '\n' || r == 0x7f || r >= 0x80 && r < 0xa0
+}

@@ -190,6 +190,7 @@ func parseBytes(data []byte, opts Options) (*Message, error) {
 	p.bodies()
 	p.attachments()
 	m := p.msg
+	m.scrub()
 	m.ReplyText = m.Text
 	m.Kind = KindNormal
 	if opts.Classify != nil {
