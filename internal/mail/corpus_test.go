@@ -229,7 +229,7 @@ func hexString(b []byte) string {
 var stalwartThresholds = map[string]float64{
 	"rfc":        90,
 	"thirdparty": 90,
-	"malformed":  21,
+	"malformed":  30,
 	"legacy":     100,
 }
 

@@ -377,7 +377,11 @@ func (p *parser) raw(part *enmime.Part) []byte {
 	if b, ok := p.cache[part]; ok {
 		return b
 	}
-	b := decodeTransfer(part.Header.Get("Content-Transfer-Encoding"), part.Content)
+	content := part.Content
+	if part.Parent != nil && part.Parent.Boundary != "" {
+		content = trimDelimiter(content, part.Parent.Boundary)
+	}
+	b := decodeTransfer(part.Header.Get("Content-Transfer-Encoding"), content)
 	p.cache[part] = b
 	return b
 }
@@ -509,4 +513,20 @@ func stripEnvelope(data []byte) []byte {
 		}
 	}
 	return data
+}
+
+// trimDelimiter removes a last "--boundary" line left at the end of a
+// part's content when the message was cut before its closing delimiter.
+func trimDelimiter(b []byte, boundary string) []byte {
+	t := bytes.TrimRight(b, " \t\r\n")
+	d := []byte("--" + boundary)
+	t = bytes.TrimSuffix(t, []byte("--"))
+	if !bytes.HasSuffix(t, d) {
+		return b
+	}
+	t = t[:len(t)-len(d)]
+	if len(t) > 0 && t[len(t)-1] != '\n' {
+		return b
+	}
+	return t
 }
