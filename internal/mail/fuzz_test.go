@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
+	"path/filepath"
 	"testing"
 	"unicode/utf8"
 )
@@ -41,6 +42,59 @@ func FuzzParse(f *testing.F) {
 			if a.Size != int64(len(a.Data)) && !a.Skipped {
 				t.Fatalf("attachment size %d, data %d", a.Size, len(a.Data))
 			}
+		}
+	})
+}
+
+// FuzzHeaderParsers feeds arbitrary header values to the header parsers,
+// seeded with stalwart's header unit cases: no panic, UTF-8 out.
+func FuzzHeaderParsers(f *testing.F) {
+	td := mailTestdata(f)
+	for _, name := range []string{"address", "content_type", "date", "id", "unstructured", "list"} {
+		b, err := os.ReadFile(td + "/stalwart/resources/" + name + ".json")
+		if err != nil {
+			f.Fatal(err)
+		}
+		var cases []struct{ Header string }
+		if err := json.Unmarshal(b, &cases); err != nil {
+			f.Fatal(err)
+		}
+		for _, c := range cases {
+			f.Add(c.Header)
+		}
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		if s := decodeHeaderText(v); !utf8.ValidString(s) {
+			t.Fatalf("decodeHeaderText: invalid UTF-8 %q", s)
+		}
+		for _, a := range parseAddressList(v) {
+			if !utf8.ValidString(a.Name) {
+				t.Fatalf("address name: invalid UTF-8 %q", a.Name)
+			}
+		}
+		parseDate(v)
+		parseIDs(v)
+		parseMediaType(v)
+		splitExtended(v)
+	})
+}
+
+// FuzzHTML feeds arbitrary HTML to HTMLToText and SanitizeHTML, seeded
+// with the talon HTML replies: no panic, and no script survives.
+func FuzzHTML(f *testing.F) {
+	files, _ := filepath.Glob(mailTestdata(f) + "/talon/tests/fixtures/html_replies/*.html")
+	for _, file := range files {
+		if b, err := os.ReadFile(file); err == nil {
+			f.Add(string(b))
+		}
+	}
+	f.Add(`<svg><script>alert(1)</script></svg><img src=x onerror=alert(1)>`)
+	f.Fuzz(func(t *testing.T, s string) {
+		HTMLToText(s)
+		out, _ := SanitizeHTML(s, false)
+		low := bytes.ToLower([]byte(out))
+		if bytes.Contains(low, []byte("<script")) || bytes.Contains(low, []byte("onerror=")) {
+			t.Fatalf("unsafe output %q", out)
 		}
 	})
 }
