@@ -35,9 +35,11 @@ type Options struct {
 	// MaxSize is the largest message accepted, in bytes; larger ones fail
 	// with ErrTooLarge. Zero means DefaultMaxSize.
 	MaxSize int64
-	// MaxParts caps the number of MIME parts kept; further parts are
-	// dropped and the Message is marked Truncated. A message declaring
-	// far more multiparts fails with ErrTooManyParts. Zero means DefaultMaxParts.
+	// MaxParts caps the number of leaf MIME parts kept; further parts are
+	// dropped and the Message is marked Truncated. A message with more
+	// than 2*MaxParts multipart declarations or 10*MaxParts part
+	// delimiters fails with ErrTooManyParts before it is parsed (this
+	// bounds time and stack). Zero means DefaultMaxParts.
 	MaxParts int
 	// MaxDepth caps multipart nesting; deeper parts are dropped and the
 	// Message is marked Truncated. Zero means DefaultMaxDepth.
