@@ -227,59 +227,84 @@ func hexString(b []byte) string {
 // messages whose text body, HTML body and attachments all match); raise
 // them as the parser improves.
 var stalwartThresholds = map[string]float64{
-	"rfc":        90,
-	"thirdparty": 90,
-	"malformed":  30,
-	"legacy":     100,
+	"rfc":             90,
+	"rfc/crlf":        90,
+	"thirdparty":      90,
+	"thirdparty/crlf": 85,
+	"malformed":       30,
+	"malformed/crlf":  30,
+	"legacy":          100,
+	"legacy/crlf":     100,
 }
 
 // TestStalwartCorpus scores Parse over each stalwart folder against the
-// expected text_body / html_body / attachments of every X.json.
+// expected text_body / html_body / attachments of every X.json. Each
+// message is scored as stored and, as SMTP delivers mail, with CRLF line
+// ends against X.crlf.json ("FOLDER/crlf").
 func TestStalwartCorpus(t *testing.T) {
 	td := mailTestdata(t)
 	for _, folder := range []string{"rfc", "thirdparty", "malformed", "legacy"} {
 		files, _ := filepath.Glob(filepath.Join(td, "stalwart/resources/eml", folder, "*.eml"))
-		var total, pass, textOK, htmlOK, attOK int
-		for _, f := range files {
-			data, _ := os.ReadFile(f)
-			jb, err := os.ReadFile(expectedFile(f, data))
-			if err != nil {
-				continue
+		for _, crlf := range []bool{false, true} {
+			name := folder
+			if crlf {
+				name += "/crlf"
 			}
-			var want expectedMessage
-			if err := json.Unmarshal(jb, &want); err != nil {
-				t.Fatalf("%s: %v", f, err)
+			var total, pass, textOK, htmlOK, attOK int
+			for _, f := range files {
+				data, _ := os.ReadFile(f)
+				exp := expectedFile(f, data)
+				if crlf {
+					data = toCRLF(data)
+					exp = strings.TrimSuffix(f, ".eml") + ".crlf.json"
+				}
+				jb, err := os.ReadFile(exp)
+				if err != nil {
+					continue
+				}
+				var want expectedMessage
+				if err := json.Unmarshal(jb, &want); err != nil {
+					t.Fatalf("%s: %v", f, err)
+				}
+				m, err := Parse(bytes.NewReader(data), Options{})
+				total++
+				if err != nil {
+					t.Errorf("%s: %v", f, err)
+					continue
+				}
+				tOK := sameBody(m.textParts, want.TextBody, want.Parts)
+				hOK := sameBody(m.htmlParts, want.HTMLBody, want.Parts)
+				aOK := sameAttachments(m.Attachments, want.Attachments, want.Parts)
+				textOK += b2i(tOK)
+				htmlOK += b2i(hOK)
+				attOK += b2i(aOK)
+				if tOK && hOK && aOK {
+					pass++
+				} else if testing.Verbose() {
+					t.Logf("%s/%s: text %v html %v attachments %v", name, filepath.Base(f), tOK, hOK, aOK)
+				}
 			}
-			m, err := Parse(bytes.NewReader(data), Options{})
-			total++
-			if err != nil {
-				t.Errorf("%s: %v", f, err)
-				continue
+			rate := 100 * float64(pass) / float64(max(total, 1))
+			t.Logf("%-15s %3d messages: all %5.1f%%  text %d  html %d  attachments %d", name, total, rate, textOK, htmlOK, attOK)
+			if rate < stalwartThresholds[name] {
+				t.Errorf("%s: pass rate %.1f%% below threshold %.1f%%", name, rate, stalwartThresholds[name])
 			}
-			tOK := sameBody(m.textParts, want.TextBody, want.Parts)
-			hOK := sameBody(m.htmlParts, want.HTMLBody, want.Parts)
-			aOK := sameAttachments(m.Attachments, want.Attachments, want.Parts)
-			if tOK {
-				textOK++
-			}
-			if hOK {
-				htmlOK++
-			}
-			if aOK {
-				attOK++
-			}
-			if tOK && hOK && aOK {
-				pass++
-			} else if testing.Verbose() {
-				t.Logf("%s/%s: text %v html %v attachments %v", folder, filepath.Base(f), tOK, hOK, aOK)
-			}
-		}
-		rate := 100 * float64(pass) / float64(max(total, 1))
-		t.Logf("%-10s %3d messages: all %5.1f%%  text %d  html %d  attachments %d", folder, total, rate, textOK, htmlOK, attOK)
-		if rate < stalwartThresholds[folder] {
-			t.Errorf("%s: pass rate %.1f%% below threshold %.1f%%", folder, rate, stalwartThresholds[folder])
 		}
 	}
+}
+
+// b2i is 1 for true.
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// toCRLF turns bare LF line ends into CRLF.
+func toCRLF(b []byte) []byte {
+	b = bytes.ReplaceAll(b, []byte("\r\n"), []byte("\n"))
+	return bytes.ReplaceAll(b, []byte("\n"), []byte("\r\n"))
 }
 
 // expectedFile picks X.crlf.json for a message stored with CRLF line

@@ -311,6 +311,9 @@ func (p *parser) structure(parts []*enmime.Part, multiType string, inAlt bool, t
 			p.structure(p.children(part), sub, inAlt || sub == "alternative", textBody, htmlBody, depth+1)
 			continue
 		}
+		if len(part.Header) == 0 && len(bytes.TrimSpace(part.Content)) == 0 {
+			continue // nothing at all, e.g. after a dangling last delimiter
+		}
 		p.leaves++
 		if p.leaves > p.opts.MaxParts {
 			p.truncate(fmt.Sprintf("more than %d parts: the rest dropped", p.opts.MaxParts))
