@@ -21,9 +21,13 @@ var zones = map[string]int{
 }
 
 // parseDate parses an RFC 5322 date leniently: comments, missing weekday
-// or seconds, two-digit years, numeric months, named and unknown zones.
+// or seconds, two-digit years, numeric months, named and unknown zones,
+// and the date at the end of a Received header.
 func parseDate(v string) (time.Time, bool) {
 	s, _ := stripComments(unfold(v))
+	if i := strings.LastIndexByte(s, ';'); i >= 0 { // a Received header: the date ends it
+		s = s[i+1:]
+	}
 	toks := strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == '\t' || r == ',' || r == '\r' || r == '\n' })
 	var nums []int
 	var month time.Month

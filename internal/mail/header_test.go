@@ -56,7 +56,7 @@ func score(t *testing.T, name string, pass, total int, threshold float64) {
 var headerThresholds = map[string]float64{
 	"address":      86,
 	"content_type": 78,
-	"date":         95,
+	"date":         97,
 	"id":           100,
 	"unstructured": 90,
 }
