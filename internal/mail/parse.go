@@ -157,6 +157,7 @@ type parser struct {
 	cache  map[*enmime.Part][]byte
 }
 
+// parseBytes is Parse on the message read into memory.
 func parseBytes(data []byte, opts Options) (*Message, error) {
 	data = stripEnvelope(data)
 	// enmime recurses once per nested multipart and appends each part by
