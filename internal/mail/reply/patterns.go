@@ -1,0 +1,117 @@
+package reply
+
+import (
+	"regexp"
+	"strings"
+)
+
+// wroteVerbs are the verbs that end a reply attribution line ("On ..., X wrote:")
+// in the languages we recognise. Longer forms come first so the alternation
+// prefers them.
+var wroteVerbs = strings.Join([]string{
+	// English
+	`wrote`, `writes`, `said`,
+	// Croatian, Serbian, Bosnian, Slovenian
+	`je\s+napisao\(?la\)?`, `je\s+napisala`, `je\s+napisao`, `napisao\(?la\)?`, `napisala`, `napisao`,
+	`je\s+napisal\(?a\)?`, `napisal\(?a\)?`, `napisal`, `je\s+pisal\(?a\)?`,
+	// Lithuanian
+	`rašė`, `parašė`,
+	// Greek
+	`έγραψε`, `έγραψες`,
+	// German, French, Spanish, Italian, Portuguese, Dutch
+	`schrieb`, `a\s+écrit`, `escribió`, `ha\s+scritto`, `escreveu`, `schreef`,
+	// Polish, Czech, Russian, Scandinavian, Finnish
+	`napisał\(?a\)?`, `napisała`, `napisał`, `pisze`, `napsal\(?a\)?`,
+	`написал\(?а\)?`, `написала`, `написал`, `пишет`, `skrev`, `kirjoitti`,
+}, "|")
+
+var (
+	// reWroteEnd matches an attribution line ending in a "wrote" verb and a colon.
+	reWroteEnd = regexp.MustCompile(`(?i)(?:^|[\s,>)"'\]])(?:` + wroteVerbs + `)\s*(?:\S{0,60}\s*)?:\s*$`)
+	// reDigitOrAddr requires some date, time or address evidence on the line.
+	reDigitOrAddr = regexp.MustCompile(`\d|@|<`)
+	// reTime matches a clock time, used for attribution lines without a verb.
+	reTime = regexp.MustCompile(`\b\d{1,2}:\d{2}\b`)
+	// reAddrColon matches "... <someone@host>:" or "... someone@host:" at line end
+	// (mail.ru "DATE от NAME <addr>:" and similar).
+	reAddrColon = regexp.MustCompile(`\S+@\S+?>?\)?\s*:\s*$`)
+
+	// reOriginal matches Outlook/Yahoo/AOL "-----Original Message-----" separators
+	// and forwarded-message separators in several languages.
+	reOriginal = regexp.MustCompile(`(?i)^\s*[-_=*]{2,}\s*(?:original message|originalnachricht|ursprüngliche nachricht|message d'origine|mensaje original|messaggio originale|oorspronkelijk bericht|oorspronkelijk bericht|izvorna poruka|originalna poruka|izvirno sporočilo|originalno sporočilo|originalus laiškas|pradinis laiškas|αρχικό μήνυμα|wiadomość oryginalna|oryginalna wiadomość|исходное сообщение|původní zpráva|forwarded message|weitergeleitete nachricht|message transféré|mensaje reenviado|messaggio inoltrato|doorgestuurd bericht|proslijeđena poruka|prosljeđena poruka|posredovano sporočilo|persiųstas laiškas|προωθημένο μήνυμα|wiadomość przekazana|przekazana wiadomość|пересылаемое сообщение|пересланное сообщение)\s*[-_=*]{0,}\s*:?\s*$`)
+	// reBeginForward matches Apple Mail's "Begin forwarded message:".
+	reBeginForward = regexp.MustCompile(`(?i)^\s*(?:begin forwarded message|anfang der weitergeleiteten nachricht|début du message réenvoyé|inicio del mensaje reenviado|početak proslijeđene poruke|začetek posredovanega sporočila|persiųsto laiško pradžia)\s*:\s*$`)
+
+	// reFromLabel, reDateLabel, reToLabel recognise the header block Outlook and
+	// webmail clients put above the quoted message.
+	reFromLabel = regexp.MustCompile(`(?i)^\s*[*>]?\s*(?:from|od|von|de|van|nuo|siuntėjas|από|от|kimden|da|fra|från|mittente|lähettäjä)\s*\*?\s*:\s*\*?\s*\S`)
+	reDateLabel = regexp.MustCompile(`(?i)^\s*[*>]?\s*(?:sent|date|poslano|poslana|datum|gesendet|envoyé|enviado|enviada|verzonden|wysłano|data|išsiųsta|siųsta|στάλθηκε|ημερομηνία|ημ/νία|отправлено|дата|inviato|lähetetty|skickat|sendt|tarih)\s*\*?\s*:`)
+	reToLabel   = regexp.MustCompile(`(?i)^\s*[*>]?\s*(?:to|subject|komu|za|prima|predmet|zadeva|kam|kam|kome|tema|θέμα|προς|an|à|para|aan|do|temat|betreff|objet|asunto|onderwerp|кому|тема|kam|kenelle|aihe|till|ämne|til|emne|oggetto|a|gavėjas|kopija|cc)\s*\*?\s*:`)
+
+	// reQuote matches a ">"-quoted line (also "|>" and " >").
+	reQuote = regexp.MustCompile(`^\s*>`)
+	// reDelimLine is a line of only dashes/underscores/equals, often above a
+	// signature or a quoted header block.
+	reDelimLine = regexp.MustCompile(`^\s*(?:-- ?|[-_=]{3,}|__)\s*$`)
+)
+
+// isAttribution reports whether s (one line, or several joined with spaces)
+// is a reply attribution such as "On Mon, Apr 2, 2012 at 6:26 PM, Megan
+// <m@example.com> wrote:" in any supported language.
+func isAttribution(s string) bool {
+	s = strings.TrimSpace(s)
+	if len(s) < 6 || len(s) > 400 || !strings.HasSuffix(s, ":") {
+		return false
+	}
+	if reWroteEnd.MatchString(s) && reDigitOrAddr.MatchString(s) {
+		return true
+	}
+	// "DATE, NAME <addr>:" with a time and an address but no known verb.
+	return reTime.MatchString(s) && reAddrColon.MatchString(s)
+}
+
+// isSeparator reports whether line is an "Original Message" or forwarded-message
+// separator.
+func isSeparator(line string) bool {
+	return reOriginal.MatchString(line) || reBeginForward.MatchString(line)
+}
+
+// isFromBlock reports whether lines[i] starts a "From: / Sent: / To: / Subject:"
+// header block: a From line followed, within the next few lines, by a date
+// label and a recipient or subject label.
+func isFromBlock(lines []string, i int) bool {
+	if !reFromLabel.MatchString(lines[i]) {
+		return false
+	}
+	var date, to bool
+	for j := i + 1; j < len(lines) && j <= i+8; j++ {
+		l := lines[j]
+		if strings.TrimSpace(l) == "" && (date || to) {
+			break
+		}
+		if reDateLabel.MatchString(l) {
+			date = true
+		} else if reToLabel.MatchString(l) {
+			to = true
+		}
+	}
+	return date && to
+}
+
+// isHeaderFirst reports whether lines[i] is a header block that starts with a
+// label other than From (Hotmail puts Subject or Date first).
+func isHeaderFirst(lines []string, i int) bool {
+	if !reToLabel.MatchString(lines[i]) && !reDateLabel.MatchString(lines[i]) {
+		return false
+	}
+	var from, other int
+	for j := i; j < len(lines) && j <= i+5; j++ {
+		switch {
+		case reFromLabel.MatchString(lines[j]):
+			from++
+		case reDateLabel.MatchString(lines[j]), reToLabel.MatchString(lines[j]):
+			other++
+		}
+	}
+	return from >= 1 && other >= 2
+}
