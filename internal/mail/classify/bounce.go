@@ -1,0 +1,217 @@
+package classify
+
+import (
+	"mime"
+	"net/mail"
+	"regexp"
+	"strings"
+)
+
+var (
+	// reBounceSubject matches the subjects mail servers give bounces.
+	reBounceSubject = regexp.MustCompile(`(?i)undeliver|undelivered|delivery status notification \((?:failure|delay)|failure notice|returned mail|mail delivery fail|delivery fail|non[- ]?delivery|nondeliverable|non-remis|non remis|unzustellbar|nicht zustellbar|could not be delivered|delivery has failed|not delivered|mail system error|delivery notification|delivery problem|returned to sender|warning: could not send|message delayed|delivery delayed|delayed mail|delivery status|mail could not|rejected|error sending|bounce|failed delivery|delivery report|mail error|returning message|unable to deliver|no se puede entregar|no entregado|mensaje no entregado|nedostavljiv|nedostavljena|nepristatytas|μη παράδοση|nedostavljeno|ne može biti isporuč`)
+	// reBounceBody matches phrases that only delivery failure reports use.
+	reBounceBody = regexp.MustCompile(`(?i)i'm afraid i wasn't able to deliver|this is the mail system at host|could not be delivered to one or more|following address(?:es)? failed|following recipient|message could not be delivered|message was not delivered|permanent fatal error|did not reach (?:some or all|the following)|delivery has failed|message delivery has failed|delivery to the following recipient|this message was created automatically by mail delivery software|undeliverable|unable to deliver|delivery failed|could not be delivered|returned to sender|delivery status notification|permanent error|not be delivered|failed permanently|delivery to .{1,80} failed|there was an error delivering|delivery problem|your message (?:to .{1,80} )?(?:was|has been|could not be|cannot be) (?:rejected|returned|bounced|delivered)|message (?:was|has been) (?:blocked|rejected|refused)|has not yet been delivered|will be retried|user unknown|no such user|mailbox (?:full|unavailable)|host unknown|smtp error|remote (?:host|server) said|said: [45]\d\d|\b5\d\d[ -]\d\.\d|\b[45]\.\d\.\d{1,3}\b.{0,60}(?:user|mailbox|recipient|address|rejected|denied|refused)|rcpt to|mail delivery subsystem|the error that the other server returned`)
+	// reDaemon matches the senders bounces come from.
+	reDaemon = regexp.MustCompile(`(?i)mailer-daemon|mailer_daemon|mail-daemon|postmaster|mail delivery|maildelivery|mail administrator|mail system|mailsystem|bounce|daemon@|mdaemon|mailer@|delivery subsystem`)
+	// reCopyMarker marks where a non-MIME bounce starts quoting the message.
+	reCopyMarker = regexp.MustCompile(`(?im)^(?:[-\s]*below this line is a copy of the message|[-\s]*this is a copy of the message|[-\s]*original message follows|[-\s]*(?:the )?original message (?:was|is) (?:received|included|attached)|[-\s]*(?:unsent|returned|original) message(?: header)?s? follow|[-\s]*text of returned message|[-\s]*message header follows|[-\s]*original message headers?[-\s:]*$|[-\s]*rfc822 headers? follow|content-type: message/rfc822|content-type: text/rfc822-headers|[-\s]*start of returned message|[-\s]*undelivered message attached)`)
+	// reAddr finds email addresses.
+	reAddr = regexp.MustCompile(`[A-Za-z0-9._%+\-=/'!#$&*?^{|}~]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+`)
+	// reRcptLine matches a line that names a failed recipient on its own:
+	// "<user@host>:", "  user@host", "user@host: reason", "RCPT TO:<user@host>".
+	reRcptLine = regexp.MustCompile(`(?i)^\s*(?:<[^<>\s]+@[^<>\s]+>|[^\s<>:]+@[^\s<>:]+)\s*(?::|\(|$)|rcpt to:?\s*<|(?:original|failed|final|unknown|invalid)[- ]recipient|recipient(?: address)?:|to the following|delivery to |address(?:es)?:|^\s*to:\s`)
+	// reDelay matches wording of a temporary failure.
+	reDelay = regexp.MustCompile(`(?i)\(delay\)|delayed|will be retried|will retry|still trying|not yet been delivered|temporar|transient|warning: could not send|try again later|deferred`)
+)
+
+// decodeHeader decodes RFC 2047 encoded words when it can.
+func decodeHeader(s string) string {
+	d, err := new(mime.WordDecoder).DecodeHeader(s)
+	if err != nil {
+		return s
+	}
+	return d
+}
+
+// looksLikeBounce reports whether a message without a usable delivery-status
+// part is a delivery failure report.
+func looksLikeBounce(h Header, p Parts) bool {
+	if strings.TrimSpace(h.Get("X-Failed-Recipients")) != "" {
+		return true
+	}
+	from := h.Get("From")
+	subject := decodeHeader(h.Get("Subject"))
+	daemon := reDaemon.MatchString(from)
+	null := nullReturnPath(h)
+	head := diagnosticText(p.Text)
+	if len(head) > 8000 {
+		head = head[:8000]
+	}
+	subj := reBounceSubject.MatchString(subject) && !reAutoSubject.MatchString(subject)
+	body := reBounceBody.MatchString(head)
+	switch {
+	case subj && (daemon || null || body):
+		return true
+	case daemon && body:
+		return true
+	case null && body && !reAutoSubject.MatchString(subject):
+		return true
+	}
+	return false
+}
+
+// nullReturnPath reports an empty envelope sender (Return-Path: <>).
+func nullReturnPath(h Header) bool {
+	rp := strings.TrimSpace(h.Get("Return-Path"))
+	return rp == "<>" || rp == "< >"
+}
+
+// diagnosticText cuts a bounce text where the copy of the original message
+// begins.
+func diagnosticText(text string) string {
+	if loc := reCopyMarker.FindStringIndex(text); loc != nil && loc[0] > 0 {
+		return text[:loc[0]]
+	}
+	return text
+}
+
+// bounceFromText extracts the failed recipients and their status from the
+// text of a non-standard bounce.
+func bounceFromText(h Header, p Parts) Verdict {
+	text := diagnosticText(p.Text)
+	rcpts := textRecipients(h, text)
+	if len(rcpts) == 0 {
+		if r := failedRecipient(h, text, p.Original); r != "" {
+			rcpts = []string{r}
+		}
+	}
+	if len(rcpts) == 0 {
+		rcpts = []string{""}
+	}
+	temp := reDelay.MatchString(decodeHeader(h.Get("Subject"))) || reDelay.MatchString(text) && !strings.Contains(strings.ToLower(text), "permanent")
+	var bs []Bounce
+	for _, r := range rcpts {
+		diag := textAbout(text, r)
+		b := Bounce{Recipient: r, Diagnostic: strings.TrimSpace(diag)}
+		status := findStatus(diag)
+		if status == "" {
+			status = findStatus(text)
+		}
+		b.ReplyCode = findReplyCode(diag)
+		if b.ReplyCode == "" {
+			b.ReplyCode = findReplyCode(text)
+		}
+		finish(&b, status, diag, text, temp)
+		bs = append(bs, b)
+	}
+	return newVerdict(bs)
+}
+
+// textRecipients finds the failed recipients named in a bounce text, in
+// order, skipping the bounce's own sender and receiver and daemon addresses.
+func textRecipients(h Header, text string) []string {
+	skip := map[string]bool{}
+	for _, k := range []string{"From", "To", "Reply-To", "Sender", "Return-Path", "Delivered-To"} {
+		for _, a := range reAddr.FindAllString(h.Get(k), -1) {
+			skip[strings.ToLower(a)] = true
+		}
+	}
+	var out []string
+	seen := map[string]bool{}
+	add := func(a string) {
+		a = cleanAddr(a)
+		la := strings.ToLower(a)
+		if a == "" || seen[la] || skip[la] || reDaemon.MatchString(a) {
+			return
+		}
+		seen[la] = true
+		out = append(out, a)
+	}
+	for _, l := range strings.Split(text, "\n") {
+		if reRcptLine.MatchString(l) {
+			for _, a := range reAddr.FindAllString(l, 1) {
+				add(a)
+			}
+		}
+	}
+	if len(out) == 0 {
+		for _, a := range reAddr.FindAllString(text, -1) {
+			add(a)
+			if len(out) > 0 {
+				break
+			}
+		}
+	}
+	if len(out) > 20 {
+		out = out[:20]
+	}
+	return out
+}
+
+// failedRecipient is the last resort: the first To of the returned message.
+func failedRecipient(h Header, text, original string) string {
+	if original == "" {
+		return ""
+	}
+	msg, err := mail.ReadMessage(strings.NewReader(strings.TrimLeft(original, "\r\n") + "\n\n"))
+	if err != nil {
+		return ""
+	}
+	if a := reAddr.FindString(msg.Header.Get("To")); a != "" {
+		return cleanAddr(a)
+	}
+	return ""
+}
+
+// textAbout returns the lines of text that describe rcpt: from its first
+// mention up to the next blank line after some content (at least a few
+// lines), or the whole text when rcpt is not found.
+func textAbout(text, rcpt string) string {
+	if rcpt == "" {
+		return text
+	}
+	i := indexFold(text, rcpt)
+	if i < 0 {
+		return text
+	}
+	rest := text[i:]
+	lines := strings.Split(rest, "\n")
+	n := 0
+	for j, l := range lines {
+		if strings.TrimSpace(l) != "" {
+			n++
+		} else if n >= 2 || j > 8 {
+			return strings.Join(lines[:j], "\n")
+		}
+		if j > 12 {
+			return strings.Join(lines[:j+1], "\n")
+		}
+	}
+	return rest
+}
+
+// cleanAddr trims brackets, quotes and trailing punctuation from an address.
+func cleanAddr(a string) string {
+	a = strings.TrimSpace(a)
+	if i := strings.LastIndex(a, "<"); i >= 0 {
+		a = a[i+1:]
+	}
+	a = strings.Trim(a, "<>\"'()[]:;,. \t")
+	if !strings.Contains(a, "@") {
+		return a
+	}
+	return a
+}
+
+// indexFold is a case-insensitive strings.Index that returns a byte offset
+// valid in s.
+func indexFold(s, sub string) int {
+	if i := strings.Index(s, sub); i >= 0 {
+		return i
+	}
+	if ls := strings.ToLower(s); len(ls) == len(s) {
+		return strings.Index(ls, strings.ToLower(sub))
+	}
+	return -1
+}

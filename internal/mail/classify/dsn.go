@@ -1,0 +1,151 @@
+package classify
+
+import (
+	"strings"
+)
+
+// dsnRecord is one per-recipient block of an RFC 3464 delivery status
+// notification.
+type dsnRecord struct {
+	recipient  string // Final-Recipient, else Original-Recipient
+	action     string // failed, delayed, delivered, relayed, expanded
+	status     string // enhanced status code
+	diagnostic string // Diagnostic-Code text without its type
+}
+
+// parseDSN reads the per-recipient fields of a message/delivery-status body.
+// It is lenient: blocks need not be separated by blank lines, fields may be
+// folded, and unknown fields are ignored.
+func parseDSN(body string) []dsnRecord {
+	var recs []dsnRecord
+	var cur *dsnRecord
+	flush := func() {
+		if cur != nil && (cur.recipient != "" || cur.status != "") {
+			recs = append(recs, *cur)
+		}
+		cur = nil
+	}
+	for _, f := range unfoldFields(body) {
+		name, val, ok := strings.Cut(f, ":")
+		if !ok {
+			continue
+		}
+		name = strings.ToLower(strings.TrimSpace(name))
+		val = strings.TrimSpace(val)
+		switch name {
+		case "final-recipient", "original-recipient", "x-actual-recipient":
+			addr := typedValue(val)
+			if cur != nil && cur.recipient != "" && name == "final-recipient" {
+				flush()
+			}
+			if cur == nil {
+				cur = &dsnRecord{}
+			}
+			if name == "final-recipient" || cur.recipient == "" {
+				cur.recipient = cleanAddr(addr)
+			}
+		case "action":
+			if cur == nil {
+				cur = &dsnRecord{}
+			} else if cur.action != "" {
+				flush()
+				cur = &dsnRecord{}
+			}
+			cur.action = strings.ToLower(strings.Fields(val + " x")[0])
+		case "status":
+			if cur == nil {
+				cur = &dsnRecord{}
+			}
+			if s := findStatus(val); s != "" {
+				cur.status = s
+			}
+		case "diagnostic-code":
+			if cur == nil {
+				cur = &dsnRecord{}
+			}
+			cur.diagnostic = typedValue(val)
+		}
+	}
+	flush()
+	return recs
+}
+
+// unfoldFields splits a header-like block into logical fields, joining
+// continuation lines, and treats blank lines as separators.
+func unfoldFields(body string) []string {
+	var out []string
+	for _, l := range strings.Split(strings.ReplaceAll(body, "\r\n", "\n"), "\n") {
+		if strings.TrimSpace(l) == "" {
+			continue
+		}
+		if (l[0] == ' ' || l[0] == '\t') && len(out) > 0 {
+			out[len(out)-1] += " " + strings.TrimSpace(l)
+			continue
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+// typedValue drops an RFC 3464 type prefix ("rfc822;", "smtp;").
+func typedValue(v string) string {
+	if t, rest, ok := strings.Cut(v, ";"); ok && !strings.ContainsAny(t, " <@") {
+		return strings.TrimSpace(rest)
+	}
+	return strings.TrimSpace(v)
+}
+
+// fromDSN builds a verdict from a delivery status notification. ok is false
+// when the report holds no usable recipient block.
+func fromDSN(h Header, p Parts) (Verdict, bool) {
+	recs := parseDSN(p.DeliveryStatus)
+	if len(recs) == 0 && strings.Contains(strings.ToLower(p.Text), "final-recipient:") {
+		recs = parseDSN(p.Text)
+	}
+	if len(recs) == 0 {
+		return Verdict{}, false
+	}
+	var failed []dsnRecord
+	for _, r := range recs {
+		switch r.action {
+		case "delivered", "relayed", "expanded":
+			continue
+		}
+		if strings.HasPrefix(r.status, "2.") {
+			continue
+		}
+		failed = append(failed, r)
+	}
+	if len(failed) == 0 {
+		return Verdict{Kind: KindAutoReply, Reason: "delivered"}, true
+	}
+	text := diagnosticText(p.Text)
+	var bs []Bounce
+	for _, r := range failed {
+		b := Bounce{Recipient: r.recipient, Diagnostic: r.diagnostic}
+		diag := r.diagnostic
+		if diag == "" {
+			diag = textAbout(text, r.recipient)
+		}
+		status := r.status
+		if s := findStatus(diag); s != "" && (status == "" || generic(status) && !generic(s)) {
+			status = s
+		}
+		b.ReplyCode = findReplyCode(diag)
+		if b.ReplyCode == "" {
+			b.ReplyCode = findReplyCode(textAbout(text, r.recipient))
+		}
+		temp := r.action == "delayed"
+		finish(&b, status, diag, text, temp)
+		if b.Recipient == "" {
+			b.Recipient = failedRecipient(h, text, p.Original)
+		}
+		bs = append(bs, b)
+	}
+	return newVerdict(bs), true
+}
+
+// generic reports whether an enhanced status code carries no detail (x.0.0).
+func generic(s string) bool {
+	return strings.HasSuffix(s, ".0.0")
+}

@@ -1,0 +1,173 @@
+package classify
+
+import (
+	"regexp"
+	"strings"
+)
+
+var (
+	// reNumToken finds dotted numbers; findStatus keeps those shaped like an
+	// enhanced status code (and so skips IP addresses and versions).
+	reNumToken = regexp.MustCompile(`\d+(?:\.\d+)+`)
+	// reReplyCode finds an SMTP reply code at the start of a reply line or
+	// after a "said:"-style lead-in.
+	reReplyCode = regexp.MustCompile(`(?:^|[\s:(\[;"'<>=])([245][0-5][0-9])(?:[ -]|$)`)
+)
+
+// findStatus returns the first RFC 3463 enhanced status code in s, or "".
+func findStatus(s string) string {
+	for _, loc := range reNumToken.FindAllStringIndex(s, -1) {
+		tok := s[loc[0]:loc[1]]
+		parts := strings.Split(tok, ".")
+		if len(parts) != 3 || len(parts[0]) != 1 || len(parts[1]) > 3 || len(parts[2]) > 3 {
+			continue
+		}
+		if c := parts[0][0]; c != '2' && c != '4' && c != '5' {
+			continue
+		}
+		if loc[0] > 0 && isWordish(s[loc[0]-1]) || loc[1] < len(s) && isWordish(s[loc[1]]) {
+			continue
+		}
+		return tok
+	}
+	return ""
+}
+
+func isWordish(c byte) bool {
+	return c == '.' || c == '-' || c == '_' || c == '/' || c == '@' || c == ':' ||
+		c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
+
+// findReplyCode returns the first SMTP reply code (e.g. "550") in s, or "".
+func findReplyCode(s string) string {
+	for _, m := range reReplyCode.FindAllStringSubmatchIndex(s, -1) {
+		code := s[m[2]:m[3]]
+		// Skip years and other numbers that merely look like codes.
+		if m[3] < len(s) && s[m[3]] == '-' && m[3]+1 < len(s) && s[m[3]+1] >= '0' && s[m[3]+1] <= '9' {
+			continue
+		}
+		return code
+	}
+	return ""
+}
+
+// codeReasons maps specific enhanced status codes to a reason.
+var codeReasons = map[string]string{
+	"5.1.1": "userunknown", "4.1.1": "userunknown", "5.1.0": "userunknown",
+	"5.1.2": "hostunknown", "5.4.4": "hostunknown", "5.1.6": "hasmoved",
+	"5.2.2": "mailboxfull", "4.2.2": "mailboxfull", "5.1.8": "rejected",
+	"5.3.4": "mesgtoobig", "5.2.3": "exceedlimit", "4.4.7": "expired",
+	"5.4.7": "expired", "4.4.1": "expired", "5.7.26": "authfailure",
+	"5.7.509": "authfailure", "5.7.25": "requireptr", "5.7.9": "policyviolation",
+	"5.1.10": "notaccept", "5.7.27": "notaccept", "5.7.13": "suspend",
+	"5.2.1": "suspend", "5.7.606": "blocked", "2.6.0": "delivered", "2.1.5": "delivered",
+}
+
+// reasonWords are checked in order; the first reason with a matching phrase
+// wins.
+var reasonWords = []struct {
+	reason string
+	words  []string
+}{
+	{"userunknown", []string{"user unknown", "unknown user", "no such user", "no such mailbox", "no such recipient", "user not found", "recipient not found", "mailbox not found", "does not exist", "doesn't exist", "invalid recipient", "unknown recipient", "recipient unknown", "not a valid mailbox", "mailbox unavailable", "unknown address", "addressee unknown", "unrouteable address", "no such address", "bad destination mailbox", "user does not exist", "invalid mailbox", "unknown local part", "mailbox is unavailable", "account does not exist", "not our customer", "no mailbox here", "user unknown", "recipient address rejected: user", "unknown or illegal alias", "no such person", "is not a valid user", "address rejected", "invalid address", "not listed in", "user doesn't exist", "unknown mailbox", "mailbox does not exist", "no user", "recipient rejected", "address unknown", "not found"}},
+	{"mailboxfull", []string{"mailbox full", "mailbox is full", "quota exceeded", "over quota", "overquota", "exceeded storage", "mailbox has exceeded", "mail quota", "disk quota", "storage allocation", "full mailbox", "is over", "too much mail", "out of storage", "mailfolder is full", "not enough storage", "exceeds the quota", "insufficient", "exceeded its", "mailbox size limit", "quota"}},
+	{"hasmoved", []string{"has moved", "address changed", "is no longer valid"}},
+	{"suspend", []string{"suspended", "disabled", "inactive", "deactivated", "not active", "account is locked", "account has been", "expired account", "temporarily unavailable", "mailbox is inactive"}},
+	{"hostunknown", []string{"host unknown", "unknown host", "host not found", "domain not found", "no such domain", "name service error", "unrouteable domain", "domain does not exist", "hostname lookup failed", "host or domain name not found", "domain name not found", "unknown domain", "illegal host/domain", "host not known", "name or service not known", "no mx", "mx record", "domain is not", "nxdomain"}},
+	{"notaccept", []string{"does not accept mail", "not accept mail", "null mx", "nullmx", "accepts no mail"}},
+	{"requireptr", []string{"reverse dns", "reverse lookup", "no ptr", "ptr record", "rdns", "cannot find your hostname", "cannot find your reverse", "hostname does not resolve", "reverse address"}},
+	{"authfailure", []string{"dmarc", "spf", "dkim", "sender policy framework", "authentication fail", "not authenticated"}},
+	{"norelaying", []string{"relay access denied", "relaying denied", "not permitted to relay", "relay not permitted", "unable to relay", "relaying not allowed", "relay denied", "we do not relay", "not allowed to relay", "relaying"}},
+	{"rejected", []string{"sender address rejected", "sender rejected", "domain of sender", "sender verify failed", "sender domain", "envelope sender", "sender is", "sender not", "from address", "sender address", "mail from"}},
+	{"virusdetected", []string{"virus", "malware", "infected"}},
+	{"spamdetected", []string{"spam", "junk mail", "bulk mail", "unsolicited", "uce"}},
+	{"mesgtoobig", []string{"message too large", "message is too large", "too big", "size exceeds", "exceeds size limit", "message size", "message length exceeds", "exceeds the maximum size", "too large"}},
+	{"exceedlimit", []string{"exceeds the maximum", "exceeded the maximum", "limit exceeded"}},
+	{"toomanyconn", []string{"too many connections", "too many concurrent", "connection limit", "too many sessions"}},
+	{"securityerror", []string{"tls", "encryption", "authentication required", "ssl", "certificate", "submission"}},
+	{"policyviolation", []string{"policy", "not permitted", "prohibited", "not allowed"}},
+	{"blocked", []string{"blocked", "blacklist", "blocklist", "black list", "listed", "spamhaus", "rbl", "client host rejected", "access denied", "banned", "refused", "ip address", "reputation"}},
+	{"filtered", []string{"filtered", "filter", "rejected by the recipient", "refused by user", "user refuses", "recipient rejects"}},
+	{"expired", []string{"retry time", "timeout", "timed out", "expired", "giving up", "could not be delivered for", "has not been delivered", "was not delivered within", "queue too long", "too long in queue", "delayed", "delivery time", "retry limit", "retry period"}},
+	{"networkerror", []string{"loop", "too many hops", "no route to host", "could not connect", "unable to connect", "connection refused", "network", "dns error", "temporary lookup failure"}},
+	{"mailererror", []string{"mailer error", "command failed", "procmail", "pipe to", "program"}},
+	{"systemerror", []string{"system error", "internal error", "server error", "configuration error", "system config", "temporary failure", "local error", "i/o error"}},
+	{"syntaxerror", []string{"syntax error", "command unrecognized", "unrecognized command"}},
+	{"contenterror", []string{"content", "header", "mime"}},
+}
+
+// pseudoCodes is the Sisimai pseudo detail code (x.0.9NN) for each reason,
+// used when a bounce carries no enhanced status code.
+var pseudoCodes = map[string]string{
+	"undefined": "900", "onhold": "901", "syntaxerror": "902", "norelaying": "909",
+	"filtered": "910", "userunknown": "911", "hostunknown": "912", "hasmoved": "916",
+	"rejected": "918", "suspend": "921", "mailboxfull": "922", "exceedlimit": "923",
+	"systemerror": "930", "systemfull": "931", "notaccept": "932", "mesgtoobig": "934",
+	"mailererror": "939", "networkerror": "944", "expired": "947", "contenterror": "960",
+	"securityerror": "970", "blocked": "971", "policyviolation": "972", "requireptr": "973",
+	"virusdetected": "974", "failedstarttls": "976", "spamdetected": "980",
+	"authfailure": "990", "toomanyconn": "945", "badreputation": "975", "speeding": "946",
+}
+
+// subjectReasons maps the subject digit of an enhanced code (x.S.x) to a
+// reason when nothing more specific matched.
+var subjectReasons = map[byte]string{
+	'1': "userunknown", '2': "mailboxfull", '3': "systemerror", '4': "networkerror",
+	'5': "syntaxerror", '6': "contenterror", '7': "securityerror",
+}
+
+// reasonFor picks a reason from a status code and the diagnostic and
+// explanatory texts.
+func reasonFor(status, diag, text string) string {
+	if r, ok := codeReasons[status]; ok {
+		return r
+	}
+	for _, s := range []string{diag, text} {
+		if r := reasonFromWords(strings.ToLower(s)); r != "" {
+			return r
+		}
+	}
+	if len(status) >= 3 {
+		if r, ok := subjectReasons[status[2]]; ok && !generic(status) {
+			return r
+		}
+	}
+	return "undefined"
+}
+
+func reasonFromWords(low string) string {
+	if low == "" {
+		return ""
+	}
+	for _, rw := range reasonWords {
+		for _, w := range rw.words {
+			if strings.Contains(low, w) {
+				return rw.reason
+			}
+		}
+	}
+	return ""
+}
+
+// finish fills a bounce's status, reason and hardness. temp marks a delay.
+func finish(b *Bounce, status, diag, text string, temp bool) {
+	b.Reason = reasonFor(status, diag, text)
+	if status == "" {
+		class := "5"
+		if temp || strings.HasPrefix(b.ReplyCode, "4") {
+			class = "4"
+		}
+		code, ok := pseudoCodes[b.Reason]
+		if !ok {
+			code = "900"
+		}
+		status = class + ".0." + code
+	}
+	b.Status = status
+	switch b.Reason {
+	case "userunknown", "hostunknown", "hasmoved":
+		b.Hard = true
+	case "notaccept":
+		b.Hard = status[0] == '5'
+	}
+}
