@@ -15,7 +15,7 @@ var (
 	// reDaemon matches the senders bounces come from.
 	reDaemon = regexp.MustCompile(`(?i)mailer-daemon|mailer_daemon|mail-daemon|postmaster|mail delivery|maildelivery|mail administrator|mail system|mailsystem|bounce|daemon@|mdaemon|mailer@|delivery subsystem`)
 	// reCopyMarker marks where a non-MIME bounce starts quoting the message.
-	reCopyMarker = regexp.MustCompile(`(?im)^(?:[-\s]*below this line is a copy of the message|[-\s]*this is a copy of the message|[-\s]*original message follows|[-\s]*(?:the )?original message (?:was|is) (?:received|included|attached)|[-\s]*(?:unsent|returned|original) message(?: header)?s? follow|[-\s]*text of returned message|[-\s]*message header follows|[-\s]*original message headers?[-\s:]*$|[-\s]*rfc822 headers? follow|content-type: message/rfc822|content-type: text/rfc822-headers|[-\s]*start of returned message|[-\s]*undelivered message attached)`)
+	reCopyMarker = regexp.MustCompile(`(?im)^(?:[-\s]*below this line is a copy of the message|[-\s]*this is a copy of the message|[-\s]*original message follows|[-\s]*(?:the )?original message (?:was|is) (?:received|included|attached)|[-\s]*(?:unsent|returned|original) message(?: header)?s? follow|[-\s]*text of returned message|[-\s]*message header follows|[-\s]*original message(?: headers?)?[-\s:]*$|[-\s]*message headers follow|[-\s]*headers of the original message|[-\s]*rfc822 headers? follow|content-type: message/rfc822|content-type: text/rfc822-headers|[-\s]*start of returned message|[-\s]*undelivered message attached)`)
 	// reAddr finds email addresses.
 	reAddr = regexp.MustCompile(`[A-Za-z0-9._%+\-=/'!#$&*?^{|}~]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+`)
 	// reRcptLine matches a line that names a failed recipient on its own:
@@ -81,8 +81,12 @@ func diagnosticText(text string) string {
 func bounceFromText(h Header, p Parts) Verdict {
 	text := diagnosticText(p.Text)
 	rcpts := textRecipients(h, text)
+	orig := p.Original
+	if orig == "" && len(text) < len(p.Text) {
+		orig = afterMarker(p.Text[len(text):])
+	}
 	if len(rcpts) == 0 {
-		if r := failedRecipient(h, text, p.Original); r != "" {
+		if r := failedRecipient(h, text, orig); r != "" {
 			rcpts = []string{r}
 		}
 	}
@@ -119,10 +123,10 @@ func textRecipients(h Header, text string) []string {
 	}
 	var out []string
 	seen := map[string]bool{}
-	add := func(a string) {
+	add := func(a string, skipOwn bool) {
 		a = cleanAddr(a)
 		la := strings.ToLower(a)
-		if a == "" || seen[la] || skip[la] || reDaemon.MatchString(a) {
+		if !strings.Contains(a, "@") || seen[la] || skipOwn && skip[la] || reDaemon.MatchString(a) {
 			return
 		}
 		seen[la] = true
@@ -131,13 +135,13 @@ func textRecipients(h Header, text string) []string {
 	for _, l := range strings.Split(text, "\n") {
 		if reRcptLine.MatchString(l) {
 			for _, a := range reAddr.FindAllString(l, 1) {
-				add(a)
+				add(a, false)
 			}
 		}
 	}
 	if len(out) == 0 {
 		for _, a := range reAddr.FindAllString(text, -1) {
-			add(a)
+			add(a, true)
 			if len(out) > 0 {
 				break
 			}
@@ -214,4 +218,13 @@ func indexFold(s, sub string) int {
 		return strings.Index(ls, strings.ToLower(sub))
 	}
 	return -1
+}
+
+// afterMarker drops the marker line that starts a quoted original message.
+func afterMarker(s string) string {
+	s = strings.TrimLeft(s, " \t\r\n-")
+	if _, rest, ok := strings.Cut(s, "\n"); ok {
+		return rest
+	}
+	return ""
 }

@@ -53,14 +53,14 @@ func findReplyCode(s string) string {
 
 // codeReasons maps specific enhanced status codes to a reason.
 var codeReasons = map[string]string{
-	"5.1.1": "userunknown", "4.1.1": "userunknown", "5.1.0": "userunknown",
+	"5.1.1": "userunknown", "5.1.0": "userunknown",
 	"5.1.2": "hostunknown", "5.4.4": "hostunknown", "5.1.6": "hasmoved",
-	"5.2.2": "mailboxfull", "4.2.2": "mailboxfull", "5.1.8": "rejected",
+	"5.2.2": "mailboxfull", "5.1.8": "rejected",
 	"5.3.4": "mesgtoobig", "5.2.3": "exceedlimit", "4.4.7": "expired",
 	"5.4.7": "expired", "4.4.1": "expired", "5.7.26": "authfailure",
 	"5.7.509": "authfailure", "5.7.25": "requireptr", "5.7.9": "policyviolation",
 	"5.1.10": "notaccept", "5.7.27": "notaccept", "5.7.13": "suspend",
-	"5.2.1": "suspend", "5.7.606": "blocked", "2.6.0": "delivered", "2.1.5": "delivered",
+	"5.7.606": "blocked", "2.6.0": "delivered", "2.1.5": "delivered",
 }
 
 // reasonWords are checked in order; the first reason with a matching phrase
@@ -69,7 +69,7 @@ var reasonWords = []struct {
 	reason string
 	words  []string
 }{
-	{"userunknown", []string{"user unknown", "unknown user", "no such user", "no such mailbox", "no such recipient", "user not found", "recipient not found", "mailbox not found", "does not exist", "doesn't exist", "invalid recipient", "unknown recipient", "recipient unknown", "not a valid mailbox", "mailbox unavailable", "unknown address", "addressee unknown", "unrouteable address", "no such address", "bad destination mailbox", "user does not exist", "invalid mailbox", "unknown local part", "mailbox is unavailable", "account does not exist", "not our customer", "no mailbox here", "user unknown", "recipient address rejected: user", "unknown or illegal alias", "no such person", "is not a valid user", "address rejected", "invalid address", "not listed in", "user doesn't exist", "unknown mailbox", "mailbox does not exist", "no user", "recipient rejected", "address unknown", "not found"}},
+	{"userunknown", []string{"user unknown", "unknown user", "no such user", "no such mailbox", "no such recipient", "user not found", "recipient not found", "mailbox not found", "does not exist", "doesn't exist", "invalid recipient", "unknown recipient", "recipient unknown", "not a valid mailbox", "mailbox unavailable", "unknown address", "addressee unknown", "unrouteable address", "no such address", "bad destination mailbox", "user does not exist", "invalid mailbox", "unknown local part", "mailbox is unavailable", "account does not exist", "not our customer", "no mailbox here", "user unknown", "unknown or illegal alias", "no such person", "is not a valid user", "invalid address", "not listed in", "user doesn't exist", "unknown mailbox", "mailbox does not exist", "no user", "address unknown", "recipnotfound", "no such local user", "unknown account"}},
 	{"mailboxfull", []string{"mailbox full", "mailbox is full", "quota exceeded", "over quota", "overquota", "exceeded storage", "mailbox has exceeded", "mail quota", "disk quota", "storage allocation", "full mailbox", "is over", "too much mail", "out of storage", "mailfolder is full", "not enough storage", "exceeds the quota", "insufficient", "exceeded its", "mailbox size limit", "quota"}},
 	{"hasmoved", []string{"has moved", "address changed", "is no longer valid"}},
 	{"suspend", []string{"suspended", "disabled", "inactive", "deactivated", "not active", "account is locked", "account has been", "expired account", "temporarily unavailable", "mailbox is inactive"}},
@@ -119,6 +119,11 @@ var subjectReasons = map[byte]string{
 // reasonFor picks a reason from a status code and the diagnostic and
 // explanatory texts.
 func reasonFor(status, diag, text string) string {
+	if len(status) > 2 {
+		if r, ok := codeReasons["5"+status[1:]]; ok {
+			return r
+		}
+	}
 	if r, ok := codeReasons[status]; ok {
 		return r
 	}
@@ -135,26 +140,57 @@ func reasonFor(status, diag, text string) string {
 	return "undefined"
 }
 
+// reasonRes are reasonWords compiled: each phrase must start at a word
+// boundary, so "tls" does not match inside another word.
+var reasonRes = func() []*regexp.Regexp {
+	res := make([]*regexp.Regexp, len(reasonWords))
+	for i, rw := range reasonWords {
+		alts := make([]string, len(rw.words))
+		for j, w := range rw.words {
+			alts[j] = regexp.QuoteMeta(w)
+		}
+		res[i] = regexp.MustCompile(`(?:^|[^\pL\pN])(?:` + strings.Join(alts, "|") + `)`)
+	}
+	return res
+}()
+
+// reNoise matches addresses and URLs, removed before looking for reason
+// words (test mailboxes are often named after a reason).
+var reNoise = regexp.MustCompile(`\S+@\S+|https?://\S+`)
+
 func reasonFromWords(low string) string {
 	if low == "" {
 		return ""
 	}
-	for _, rw := range reasonWords {
-		for _, w := range rw.words {
-			if strings.Contains(low, w) {
-				return rw.reason
-			}
+	low = reNoise.ReplaceAllString(low, " ")
+	for i, re := range reasonRes {
+		if re.MatchString(low) {
+			return reasonWords[i].reason
 		}
 	}
 	return ""
 }
 
+// reAfterData matches a rejection given after the message content was
+// sent, when the server judged the message rather than the address.
+var reAfterData = regexp.MustCompile(`(?i)(?:end of|after|in reply to) data|>>> data|data command|after end of data|rejected after data|during data`)
+
 // finish fills a bounce's status, reason and hardness. temp marks a delay.
 func finish(b *Bounce, status, diag, text string, temp bool) {
 	b.Reason = reasonFor(status, diag, text)
+	if b.Reason == "userunknown" && reAfterData.MatchString(diag) && !strings.HasSuffix(status, ".1.1") {
+		b.Reason = "filtered"
+	}
+	if b.Reason == "undefined" && strings.Contains(strings.ToLower(text), "google groups") {
+		b.Reason = "rejected"
+	}
 	if status == "" {
 		class := "5"
-		if temp || strings.HasPrefix(b.ReplyCode, "4") {
+		switch {
+		case strings.HasPrefix(b.ReplyCode, "4"):
+			class = "4"
+		case strings.HasPrefix(b.ReplyCode, "5"):
+		case temp:
 			class = "4"
 		}
 		code, ok := pseudoCodes[b.Reason]
