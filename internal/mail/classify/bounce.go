@@ -1,6 +1,7 @@
 package classify
 
 import (
+	"io"
 	"mime"
 	"net/mail"
 	"regexp"
@@ -9,11 +10,11 @@ import (
 
 var (
 	// reBounceSubject matches the subjects mail servers give bounces.
-	reBounceSubject = regexp.MustCompile(`(?i)undeliver|undelivered|delivery status notification \((?:failure|delay)|failure notice|returned mail|mail delivery fail|delivery fail|non[- ]?delivery|nondeliverable|non-remis|non remis|unzustellbar|nicht zustellbar|could not be delivered|delivery has failed|not delivered|mail system error|delivery notification|delivery problem|returned to sender|warning: could not send|message delayed|delivery delayed|delayed mail|delivery status|mail could not|rejected|error sending|bounce|failed delivery|delivery report|mail error|returning message|unable to deliver|no se puede entregar|no entregado|mensaje no entregado|nedostavljiv|nedostavljena|nepristatytas|μη παράδοση|nedostavljeno|ne može biti isporuč`)
+	reBounceSubject = regexp.MustCompile(`(?i)undeliver|mail failure|delivery error|undelivered|delivery status notification \((?:failure|delay)|failure notice|returned mail|mail delivery fail|delivery fail|non[- ]?delivery|nondeliverable|non-remis|non remis|unzustellbar|nicht zustellbar|could not be delivered|delivery has failed|not delivered|mail system error|delivery notification|delivery problem|returned to sender|warning: could not send|message delayed|delivery delayed|delayed mail|delivery status|mail could not|rejected|error sending|bounce|failed delivery|delivery report|mail error|returning message|unable to deliver|no se puede entregar|no entregado|mensaje no entregado|nedostavljiv|nedostavljena|nepristatytas|μη παράδοση|nedostavljeno|ne može biti isporuč`)
 	// reBounceBody matches phrases that only delivery failure reports use.
-	reBounceBody = regexp.MustCompile(`(?i)i'm afraid i wasn't able to deliver|this is the mail system at host|could not be delivered to one or more|following address(?:es)? failed|following recipient|message could not be delivered|message was not delivered|permanent fatal error|did not reach (?:some or all|the following)|delivery has failed|message delivery has failed|delivery to the following recipient|this message was created automatically by mail delivery software|undeliverable|unable to deliver|delivery failed|could not be delivered|returned to sender|delivery status notification|permanent error|not be delivered|failed permanently|delivery to .{1,80} failed|there was an error delivering|delivery problem|your message (?:to .{1,80} )?(?:was|has been|could not be|cannot be) (?:rejected|returned|bounced|delivered)|message (?:was|has been) (?:blocked|rejected|refused)|has not yet been delivered|will be retried|user unknown|no such user|mailbox (?:full|unavailable)|host unknown|smtp error|remote (?:host|server) said|said: [45]\d\d|\b5\d\d[ -]\d\.\d|\b[45]\.\d\.\d{1,3}\b.{0,60}(?:user|mailbox|recipient|address|rejected|denied|refused)|rcpt to|mail delivery subsystem|the error that the other server returned`)
+	reBounceBody = regexp.MustCompile(`(?i)i'm afraid i wasn't able to deliver|this is the mail system at host|could not be delivered to one or more|following address(?:es)? failed|following recipient|message could not be delivered|message was not delivered|permanent fatal error|did not reach (?:some or all|the following)|delivery has failed|message delivery has failed|delivery to the following recipient|this message was created automatically by mail delivery software|undeliverable|unable to deliver|delivery failed|could not be delivered|returned to sender|delivery status notification|permanent error|permanent delivery error|delivery errors|invalid user address|not be delivered|failed permanently|delivery to .{1,80} failed|there was an error delivering|delivery problem|your message (?:to .{1,80} )?(?:was|has been|could not be|cannot be) (?:rejected|returned|bounced|delivered)|message (?:was|has been) (?:blocked|rejected|refused)|has not yet been delivered|will be retried|user unknown|no such user|mailbox (?:full|unavailable)|host unknown|smtp error|remote (?:host|server) said|said: [45]\d\d|\b5\d\d[ -]\d\.\d|\b[45]\.\d\.\d{1,3}\b.{0,60}(?:user|mailbox|recipient|address|rejected|denied|refused)|rcpt to|mail delivery subsystem|the error that the other server returned`)
 	// reDaemon matches the senders bounces come from.
-	reDaemon = regexp.MustCompile(`(?i)mailer-daemon|mailer_daemon|mail-daemon|postmaster|mail delivery|maildelivery|mail administrator|mail system|mailsystem|bounce|daemon@|mdaemon|mailer@|delivery subsystem`)
+	reDaemon = regexp.MustCompile(`(?i)mailer-daemon|mailer_daemon|mail-daemon|post_?master|mail delivery|maildelivery|mail administrator|mail system|mailsystem|bounce|daemon@|mdaemon|mailer@|delivery subsystem`)
 	// reCopyMarker marks where a non-MIME bounce starts quoting the message.
 	reCopyMarker = regexp.MustCompile(`(?im)^(?:[-\s]*below this line is a copy of the message|[-\s]*this is a copy of the message|[-\s]*original message follows|[-\s]*(?:the )?original message (?:was|is) (?:received|included|attached)|[-\s]*(?:unsent|returned|original) message(?: header)?s? follow|[-\s]*text of returned message|[-\s]*message header follows|[-\s]*original message(?: headers?)?[-\s:]*$|[-\s]*message headers follow|[-\s]*headers of the original message|[-\s]*rfc822 headers? follow|content-type: message/rfc822|content-type: text/rfc822-headers|[-\s]*start of returned message|[-\s]*undelivered message attached)`)
 	// reAddr finds email addresses.
@@ -27,7 +28,13 @@ var (
 
 // decodeHeader decodes RFC 2047 encoded words when it can.
 func decodeHeader(s string) string {
-	d, err := new(mime.WordDecoder).DecodeHeader(s)
+	if !strings.Contains(s, "=?") {
+		return s
+	}
+	dec := mime.WordDecoder{CharsetReader: func(_ string, r io.Reader) (io.Reader, error) {
+		return r, nil // unknown charset: keep the bytes, ASCII words still match
+	}}
+	d, err := dec.DecodeHeader(s)
 	if err != nil {
 		return s
 	}

@@ -115,6 +115,9 @@ func Classify(h Header, p Parts) Verdict {
 			return v
 		}
 	}
+	if v, ok := fromSES(p.Text); ok {
+		return v
+	}
 	if looksLikeBounce(h, p) {
 		return bounceFromText(h, p)
 	}
