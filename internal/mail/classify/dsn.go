@@ -11,6 +11,7 @@ type dsnRecord struct {
 	action     string // failed, delayed, delivered, relayed, expanded
 	status     string // enhanced status code
 	diagnostic string // Diagnostic-Code text without its type
+	final      bool   // a Final-Recipient field was seen
 }
 
 // parseDSN reads the per-recipient fields of a message/delivery-status body.
@@ -35,7 +36,7 @@ func parseDSN(body string) []dsnRecord {
 		switch name {
 		case "final-recipient", "original-recipient", "x-actual-recipient":
 			addr := typedValue(val)
-			if cur != nil && cur.recipient != "" && name == "final-recipient" {
+			if cur != nil && (cur.final && name == "final-recipient" || cur.status != "" || cur.action != "") {
 				flush()
 			}
 			if cur == nil {
@@ -43,6 +44,9 @@ func parseDSN(body string) []dsnRecord {
 			}
 			if name == "final-recipient" || cur.recipient == "" {
 				cur.recipient = cleanAddr(addr)
+			}
+			if name == "final-recipient" {
+				cur.final = true
 			}
 		case "action":
 			if cur == nil {

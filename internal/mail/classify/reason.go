@@ -178,7 +178,7 @@ var reAfterData = regexp.MustCompile(`(?i)(?:end of|after|in reply to) data|>>> 
 // finish fills a bounce's status, reason and hardness. temp marks a delay.
 func finish(b *Bounce, status, diag, text string, temp bool) {
 	b.Reason = reasonFor(status, diag, text)
-	if b.Reason == "userunknown" && reAfterData.MatchString(diag) && !strings.HasSuffix(status, ".1.1") {
+	if b.Reason == "userunknown" && (reAfterData.MatchString(diag) || reAfterData.MatchString(text)) && !strings.HasSuffix(status, ".1.1") {
 		b.Reason = "filtered"
 	}
 	if b.Reason == "undefined" && strings.Contains(strings.ToLower(text), "google groups") {
