@@ -15,80 +15,76 @@ type dsnRecord struct {
 }
 
 // parseDSN reads the per-recipient fields of a message/delivery-status body.
-// It is lenient: blocks need not be separated by blank lines, fields may be
-// folded, and unknown fields are ignored.
+// Each blank-line separated block is one record; inside a block a second
+// Final-Recipient (or Original-Recipient after a Final-Recipient) starts a new
+// record, for reports that omit the blank lines. Fields may be folded;
+// unknown fields are ignored.
 func parseDSN(body string) []dsnRecord {
 	var recs []dsnRecord
-	var cur *dsnRecord
-	flush := func() {
-		if cur != nil && (cur.recipient != "" || cur.status != "") {
-			recs = append(recs, *cur)
+	for _, block := range dsnBlocks(body) {
+		var cur *dsnRecord
+		flush := func() {
+			if cur != nil && (cur.recipient != "" || cur.status != "") {
+				recs = append(recs, *cur)
+			}
+			cur = &dsnRecord{}
 		}
-		cur = nil
+		flush()
+		for _, f := range block {
+			name, val, ok := strings.Cut(f, ":")
+			if !ok {
+				continue
+			}
+			name = strings.ToLower(strings.TrimSpace(name))
+			val = strings.TrimSpace(val)
+			switch name {
+			case "final-recipient", "original-recipient", "x-actual-recipient":
+				if cur.final && (name == "final-recipient" || name == "original-recipient" && cur.status != "") {
+					flush()
+				}
+				if name == "final-recipient" || cur.recipient == "" {
+					cur.recipient = cleanAddr(typedValue(val))
+				}
+				if name == "final-recipient" {
+					cur.final = true
+				}
+			case "action":
+				cur.action = strings.ToLower(strings.Fields(val + " x")[0])
+			case "status":
+				if st := findStatus(val); st != "" {
+					cur.status = st
+				}
+			case "diagnostic-code":
+				cur.diagnostic = typedValue(val)
+			}
+		}
+		flush()
 	}
-	for _, f := range unfoldFields(body) {
-		name, val, ok := strings.Cut(f, ":")
-		if !ok {
-			continue
-		}
-		name = strings.ToLower(strings.TrimSpace(name))
-		val = strings.TrimSpace(val)
-		switch name {
-		case "final-recipient", "original-recipient", "x-actual-recipient":
-			addr := typedValue(val)
-			if cur != nil && (cur.final && name == "final-recipient" || cur.status != "" || cur.action != "") {
-				flush()
-			}
-			if cur == nil {
-				cur = &dsnRecord{}
-			}
-			if name == "final-recipient" || cur.recipient == "" {
-				cur.recipient = cleanAddr(addr)
-			}
-			if name == "final-recipient" {
-				cur.final = true
-			}
-		case "action":
-			if cur == nil {
-				cur = &dsnRecord{}
-			} else if cur.action != "" {
-				flush()
-				cur = &dsnRecord{}
-			}
-			cur.action = strings.ToLower(strings.Fields(val + " x")[0])
-		case "status":
-			if cur == nil {
-				cur = &dsnRecord{}
-			}
-			if s := findStatus(val); s != "" {
-				cur.status = s
-			}
-		case "diagnostic-code":
-			if cur == nil {
-				cur = &dsnRecord{}
-			}
-			cur.diagnostic = typedValue(val)
-		}
-	}
-	flush()
 	return recs
 }
 
-// unfoldFields splits a header-like block into logical fields, joining
-// continuation lines, and treats blank lines as separators.
-func unfoldFields(body string) []string {
-	var out []string
+// dsnBlocks splits a delivery-status body into blocks of unfolded fields.
+func dsnBlocks(body string) [][]string {
+	var blocks [][]string
+	var cur []string
 	for _, l := range strings.Split(strings.ReplaceAll(body, "\r\n", "\n"), "\n") {
 		if strings.TrimSpace(l) == "" {
+			if len(cur) > 0 {
+				blocks = append(blocks, cur)
+				cur = nil
+			}
 			continue
 		}
-		if (l[0] == ' ' || l[0] == '\t') && len(out) > 0 {
-			out[len(out)-1] += " " + strings.TrimSpace(l)
+		if (l[0] == ' ' || l[0] == '\t') && len(cur) > 0 {
+			cur[len(cur)-1] += " " + strings.TrimSpace(l)
 			continue
 		}
-		out = append(out, l)
+		cur = append(cur, l)
 	}
-	return out
+	if len(cur) > 0 {
+		blocks = append(blocks, cur)
+	}
+	return blocks
 }
 
 // typedValue drops an RFC 3464 type prefix ("rfc822;", "smtp;").

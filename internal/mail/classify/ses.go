@@ -24,6 +24,16 @@ type sesNotification struct {
 // fromSES classifies an Amazon SES bounce, complaint or delivery
 // notification. ok is false when text is not one.
 func fromSES(text string) (Verdict, bool) {
+	if strings.Contains(text, `"Type" : "Notification"`) || strings.Contains(text, `"Type":"Notification"`) {
+		// An SNS envelope: the SES notification is the escaped Message string.
+		if i := strings.Index(text, "{"); i >= 0 {
+			body := strings.NewReplacer("\r", "", "\n", "").Replace(text[i:])
+			var env struct{ Message string }
+			if json.NewDecoder(strings.NewReader(body)).Decode(&env) == nil && env.Message != "" && env.Message != text {
+				return fromSES(env.Message)
+			}
+		}
+	}
 	i := strings.Index(text, `{"notificationType"`)
 	if i < 0 {
 		i = strings.Index(text, `{"eventType"`)
