@@ -114,6 +114,9 @@ func Classify(h Header, p Parts) Verdict {
 		if v, ok := fromDSN(h, p); ok {
 			return v
 		}
+		if reportType != "" {
+			return bounceFromText(h, p)
+		}
 	}
 	if v, ok := fromSES(p.Text); ok {
 		return v

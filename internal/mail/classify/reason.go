@@ -19,7 +19,7 @@ func findStatus(s string) string {
 	for _, loc := range reNumToken.FindAllStringIndex(s, -1) {
 		tok := s[loc[0]:loc[1]]
 		parts := strings.Split(tok, ".")
-		if len(parts) != 3 || len(parts[0]) != 1 || len(parts[1]) > 3 || len(parts[2]) > 3 {
+		if len(parts) != 3 || len(parts[0]) != 1 || len(parts[1]) != 1 || parts[1][0] > '7' || len(parts[2]) > 3 {
 			continue
 		}
 		if c := parts[0][0]; c != '2' && c != '4' && c != '5' {
