@@ -1,23 +1,23 @@
 package classify
 
 import (
-	"regexp"
 	"strings"
 )
 
 var (
-	// reAutoSubject matches vacation and auto-reply subjects.
-	reAutoSubject = regexp.MustCompile(`(?i)out of (?:the )?office|\booo\b|automatic reply|auto(?:matic)?[- ]?(?:reply|response|responder|antwort|answer)|autoreply|auto:|away (?:from|until)|\bvacation\b|on vacation|on leave|on holiday|abwesenheit|abwesend|automatische antwort|réponse automatique|absence|respuesta automática|respuesta automatica|fuera de la oficina|automatisch antwoord|afwezig|odpowiedź automatyczna|automatyczna odpowiedź|nieobecn|automatsk[aio] odgovor|odsutan|odsutn[ao]|izvan ureda|automatinis atsakymas|nėra biure|atostog|αυτόματη απάντηση|εκτός γραφείου|samodejni odgovor|odsoten|odsotn[ao]|automaattinen vastaus|autosvar|risposta automatica|fuori sede|resposta automática|автоответ|автоматический ответ|i'?m away|i am away|currently away`)
-	// reAutoBody matches vacation wording in a short body.
-	reAutoBody = regexp.MustCompile(`(?i)out of (?:the )?office|i am (?:currently )?away|i'm (?:currently )?away|i will be (?:out|away|back)|on vacation|on leave|limited access to (?:my )?e-?mail|respond to you (?:upon|when|after) my return|i'm only sleeping|automatic reply|this is an auto(?:matic|mated)?[- ]?(?:reply|response|generated)`)
+	// autoSubject holds vacation and auto-reply subject phrases.
+	autoSubject = phrases{"out of office", "out of the office", "automatic reply", "auto reply", "auto-reply", "autoreply", "auto response", "auto-response", "autoresponse", "auto responder", "autoresponder", "auto-responder", "automatic response", "auto:", "away from", "away until", "vacation", "on leave", "on holiday", "abwesenheit", "abwesend", "automatische antwort", "réponse automatique", "absence", "respuesta automática", "respuesta automatica", "fuera de la oficina", "automatisch antwoord", "afwezig", "odpowiedź automatyczna", "automatyczna odpowiedź", "nieobecn", "automatski odgovor", "automatska odgovor", "automatsko odgovor", "odsutan", "odsutna", "odsutno", "izvan ureda", "automatinis atsakymas", "nėra biure", "atostog", "αυτόματη απάντηση", "εκτός γραφείου", "samodejni odgovor", "odsoten", "odsotna", "odsotno", "automaattinen vastaus", "autosvar", "risposta automatica", "fuori sede", "resposta automática", "автоответ", "автоматический ответ", "i'm away", "im away", "i am away", "currently away"}
+	// autoBody holds vacation wording looked for at the start of the body.
+	autoBody = phrases{"out of office", "out of the office", "i am away", "i am currently away", "i'm away", "i'm currently away", "i will be out", "i will be away", "i will be back", "on vacation", "on leave", "limited access to email", "limited access to e-mail", "limited access to my email", "respond to you upon my return", "respond to you when i return", "i'm only sleeping", "automatic reply", "this is an automatic reply", "this is an automated reply", "this is an auto-reply", "this is an automatic response", "this is an automated response", "this is an auto-generated"}
 )
 
 // autoReplyReason returns "vacation", "auto_reply", "bulk" or "list" when
 // the message is automatic, or "".
 func autoReplyReason(h Header, p Parts) string {
 	subject := decodeHeader(h.Get("Subject"))
-	vacation := reAutoSubject.MatchString(subject) || h.Get("X-Vacation") != "" ||
-		reAutoBody.MatchString(head(p.Text, 2000))
+	lowSubj := strings.ToLower(subject)
+	vacation := autoSubject.in(lowSubj) || h.Get("X-Vacation") != "" ||
+		autoBody.in(strings.ToLower(head(p.Text, 2000)))
 	reason := func() string {
 		if vacation {
 			return "vacation"
@@ -48,7 +48,7 @@ func autoReplyReason(h Header, p Parts) string {
 	case "list":
 		return "list"
 	}
-	if reAutoSubject.MatchString(subject) {
+	if autoSubject.in(lowSubj) {
 		return "vacation"
 	}
 	if nullReturnPath(h) {

@@ -9,21 +9,25 @@ import (
 )
 
 var (
-	// reBounceSubject matches the subjects mail servers give bounces.
-	reBounceSubject = regexp.MustCompile(`(?i)undeliver|mail failure|delivery error|undelivered|delivery status notification \((?:failure|delay)|failure notice|returned mail|mail delivery fail|delivery fail|non[- ]?delivery|nondeliverable|non-remis|non remis|unzustellbar|nicht zustellbar|could not be delivered|delivery has failed|not delivered|mail system error|delivery notification|delivery problem|returned to sender|warning: could not send|message delayed|delivery delayed|delayed mail|delivery status|mail could not|rejected|error sending|bounce|failed delivery|delivery report|mail error|returning message|unable to deliver|no se puede entregar|no entregado|mensaje no entregado|nedostavljiv|nedostavljena|nepristatytas|μη παράδοση|nedostavljeno|ne može biti isporuč`)
-	// reBounceBody matches phrases that only delivery failure reports use.
-	reBounceBody = regexp.MustCompile(`(?i)i'm afraid i wasn't able to deliver|this is the mail system at host|could not be delivered to one or more|following address(?:es)? failed|following recipient|message could not be delivered|message was not delivered|permanent fatal error|did not reach (?:some or all|the following)|delivery has failed|message delivery has failed|delivery to the following recipient|this message was created automatically by mail delivery software|undeliverable|unable to deliver|delivery failed|could not be delivered|returned to sender|delivery status notification|permanent error|permanent delivery error|delivery errors|invalid user address|not be delivered|failed permanently|delivery to .{1,80} failed|there was an error delivering|delivery problem|your message (?:to .{1,80} )?(?:was|has been|could not be|cannot be) (?:rejected|returned|bounced|delivered)|message (?:was|has been) (?:blocked|rejected|refused)|has not yet been delivered|will be retried|user unknown|no such user|mailbox (?:full|unavailable)|host unknown|smtp error|remote (?:host|server) said|said: [45]\d\d|\b5\d\d[ -]\d\.\d|\b[45]\.\d\.\d{1,3}\b.{0,60}(?:user|mailbox|recipient|address|rejected|denied|refused)|rcpt to|mail delivery subsystem|the error that the other server returned`)
+	// bounceSubject holds the subjects mail servers give bounces.
+	bounceSubject = phrases{"undeliver", "mail failure", "delivery error", "delivery status notification (failure", "delivery status notification (delay", "failure notice", "returned mail", "mail delivery fail", "delivery fail", "non-delivery", "nondelivery", "non delivery", "nondeliverable", "non-remis", "non remis", "unzustellbar", "nicht zustellbar", "could not be delivered", "delivery has failed", "not delivered", "mail system error", "delivery notification", "delivery problem", "returned to sender", "warning: could not send", "message delayed", "delivery delayed", "delayed mail", "delivery status", "mail could not", "rejected", "error sending", "bounce", "failed delivery", "delivery report", "mail error", "returning message", "unable to deliver", "no se puede entregar", "no entregado", "mensaje no entregado", "nedostavljiv", "nedostavljen", "nepristatytas", "μη παράδοση", "ne može biti isporuč"}
+	// bounceBody holds phrases that only delivery failure reports use.
+	bounceBody = phrases{"i'm afraid i wasn't able to deliver", "this is the mail system at host", "could not be delivered to one or more", "following address(es) failed", "following addresses failed", "following address failed", "following recipient", "message could not be delivered", "message was not delivered", "permanent fatal error", "did not reach some or all", "did not reach the following", "delivery has failed", "message delivery has failed", "delivery to the following recipient", "this message was created automatically by mail delivery software", "undeliverable", "unable to deliver", "delivery failed", "could not be delivered", "returned to sender", "delivery status notification", "permanent error", "permanent delivery error", "delivery errors", "invalid user address", "not be delivered", "failed permanently", "there was an error delivering", "delivery problem", "has not yet been delivered", "will be retried", "user unknown", "no such user", "mailbox full", "mailbox unavailable", "host unknown", "smtp error", "remote host said", "remote server said", "rcpt to", "mail delivery subsystem", "the error that the other server returned"}
+	// reBounceBody matches the few bounce phrases that need a pattern; it is
+	// applied to lower-cased text.
+	reBounceBody = regexp.MustCompile(`delivery to .{1,80} failed|your message (?:to .{1,80} )?(?:was|has been|could not be|cannot be) (?:rejected|returned|bounced|delivered)|message (?:was|has been) (?:blocked|rejected|refused)|said: [45]\d\d|\b5\d\d[ -]\d\.\d|\b[45]\.\d\.\d{1,3}\b.{0,60}(?:user|mailbox|recipient|address|rejected|denied|refused)`)
 	// reDaemon matches the senders bounces come from.
 	reDaemon = regexp.MustCompile(`(?i)mailer-daemon|mailer_daemon|mail-daemon|post_?master|mail delivery|maildelivery|mail administrator|mail system|mailsystem|bounce|daemon@|mdaemon|mailer@|delivery subsystem`)
-	// reCopyMarker marks where a non-MIME bounce starts quoting the message.
-	reCopyMarker = regexp.MustCompile(`(?im)^(?:[-\s]*below this line is a copy of the message|[-\s]*this is a copy of the message|[-\s]*original message follows|[-\s]*(?:the )?original message (?:was|is) (?:received|included|attached)|[-\s]*(?:unsent|returned|original) message(?: header)?s? follow|[-\s]*text of returned message|[-\s]*message header follows|[-\s]*original message(?: headers?)?[-\s:]*$|[-\s]*message headers follow|[-\s]*headers of the original message|[-\s]*rfc822 headers? follow|content-type: message/rfc822|content-type: text/rfc822-headers|[-\s]*start of returned message|[-\s]*undelivered message attached)`)
+	// copyMarkers start the lines (after dashes and spaces, lower-cased)
+	// where a non-MIME bounce starts quoting the returned message.
+	copyMarkers = phrases{"below this line is a copy of the message", "this is a copy of the message", "this is a copy of your message", "original message follows", "the original message was included", "the original message is included", "original message was attached", "unsent message follows", "returned message follows", "original message header", "unsent message header", "returned message header", "text of returned message", "message header follows", "message headers follow", "headers of the original message", "rfc822 header", "content-type: message/rfc822", "content-type: text/rfc822-headers", "start of returned message", "undelivered message attached"}
 	// reAddr finds email addresses.
 	reAddr = regexp.MustCompile(`[A-Za-z0-9._%+\-=/'!#$&*?^{|}~]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+`)
 	// reRcptLine matches a line that names a failed recipient on its own:
 	// "<user@host>:", "  user@host", "user@host: reason", "RCPT TO:<user@host>".
-	reRcptLine = regexp.MustCompile(`(?i)^\s*(?:<[^<>\s]+@[^<>\s]+>|[^\s<>:]+@[^\s<>:]+)\s*(?::|\(|$)|rcpt to:?\s*<|(?:original|failed|final|unknown|invalid)[- ]recipient|recipient(?: address)?:|to the following|delivery to |address(?:es)?:|^\s*to:\s`)
+	reRcptLine = regexp.MustCompile(`^\s*(?:<[^<>\s]+@[^<>\s]+>|[^\s<>:]+@[^\s<>:]+)\s*(?::|\(|$)|rcpt to:?\s*<|(?:original|failed|final|unknown|invalid)[- ]recipient|recipient(?: address)?:|to the following|delivery to |address(?:es)?:|^\s*to:\s`)
 	// reDelay matches wording of a temporary failure.
-	reDelay = regexp.MustCompile(`(?i)\(delay\)|delayed|will be retried|will retry|still trying|not yet been delivered|temporar|transient|warning: could not send|try again later|deferred`)
+	delayWords = phrases{"(delay)", "delayed", "will be retried", "will retry", "still trying", "not yet been delivered", "temporar", "transient", "warning: could not send", "try again later", "deferred"}
 )
 
 // decodeHeader decodes RFC 2047 encoded words when it can.
@@ -55,14 +59,17 @@ func looksLikeBounce(h Header, p Parts) bool {
 	if len(head) > 8000 {
 		head = head[:8000]
 	}
-	subj := reBounceSubject.MatchString(subject) && !reAutoSubject.MatchString(subject)
-	body := reBounceBody.MatchString(head)
+	lowSubj := strings.ToLower(subject)
+	auto := autoSubject.in(lowSubj)
+	subj := bounceSubject.in(lowSubj) && !auto
+	low := strings.ToLower(head)
+	body := bounceBody.in(low) || reBounceBody.MatchString(low)
 	switch {
 	case subj && (daemon || null || body):
 		return true
 	case daemon && body:
 		return true
-	case null && body && !reAutoSubject.MatchString(subject):
+	case null && body && !auto:
 		return true
 	}
 	return false
@@ -77,10 +84,40 @@ func nullReturnPath(h Header) bool {
 // diagnosticText cuts a bounce text where the copy of the original message
 // begins.
 func diagnosticText(text string) string {
-	if loc := reCopyMarker.FindStringIndex(text); loc != nil && loc[0] > 0 {
-		return text[:loc[0]]
+	if len(text) > maxText {
+		text = text[:maxText]
+	}
+	for off := 0; off < len(text); {
+		end := strings.IndexByte(text[off:], '\n')
+		if end < 0 {
+			end = len(text) - off
+		}
+		line := strings.TrimLeft(text[off:off+end], "- \t")
+		if off > 0 && len(line) > 10 && isCopyMarker(line) {
+			return text[:off]
+		}
+		off += end + 1
 	}
 	return text
+}
+
+// maxText bounds how much bounce text is examined.
+const maxText = 64 << 10
+
+// isCopyMarker reports whether line (dashes trimmed) starts the copy of the
+// returned message.
+func isCopyMarker(line string) bool {
+	low := lowerASCII(line)
+	for _, m := range copyMarkers {
+		if strings.HasPrefix(low, m) {
+			return true
+		}
+	}
+	if strings.HasPrefix(low, "original message") {
+		rest := strings.Trim(low[len("original message"):], "- \t:\r")
+		return rest == ""
+	}
+	return false
 }
 
 // bounceFromText extracts the failed recipients and their status from the
@@ -100,7 +137,8 @@ func bounceFromText(h Header, p Parts) Verdict {
 	if len(rcpts) == 0 {
 		rcpts = []string{""}
 	}
-	temp := reDelay.MatchString(decodeHeader(h.Get("Subject"))) || reDelay.MatchString(text) && !strings.Contains(strings.ToLower(text), "permanent")
+	lowText := strings.ToLower(text)
+	temp := delayWords.in(strings.ToLower(decodeHeader(h.Get("Subject")))) || delayWords.in(lowText) && !strings.Contains(lowText, "permanent")
 	var bs []Bounce
 	for _, r := range rcpts {
 		diag := textAbout(text, r)
@@ -140,7 +178,7 @@ func textRecipients(h Header, text string) []string {
 		out = append(out, a)
 	}
 	for _, l := range strings.Split(text, "\n") {
-		if reRcptLine.MatchString(l) {
+		if strings.IndexByte(l, '@') >= 0 && reRcptLine.MatchString(lowerASCII(l)) {
 			for _, a := range reAddr.FindAllString(l, 1) {
 				add(a, false)
 			}

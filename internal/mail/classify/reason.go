@@ -140,20 +140,6 @@ func reasonFor(status, diag, text string) string {
 	return "undefined"
 }
 
-// reasonRes are reasonWords compiled: each phrase must start at a word
-// boundary, so "tls" does not match inside another word.
-var reasonRes = func() []*regexp.Regexp {
-	res := make([]*regexp.Regexp, len(reasonWords))
-	for i, rw := range reasonWords {
-		alts := make([]string, len(rw.words))
-		for j, w := range rw.words {
-			alts[j] = regexp.QuoteMeta(w)
-		}
-		res[i] = regexp.MustCompile(`(?:^|[^\pL\pN])(?:` + strings.Join(alts, "|") + `)`)
-	}
-	return res
-}()
-
 // reNoise matches addresses and URLs, removed before looking for reason
 // words (test mailboxes are often named after a reason).
 var reNoise = regexp.MustCompile(`\S+@\S+|https?://\S+`)
@@ -163,22 +149,22 @@ func reasonFromWords(low string) string {
 		return ""
 	}
 	low = reNoise.ReplaceAllString(low, " ")
-	for i, re := range reasonRes {
-		if re.MatchString(low) {
-			return reasonWords[i].reason
+	for _, rw := range reasonWords {
+		if phrases(rw.words).inWord(low) {
+			return rw.reason
 		}
 	}
 	return ""
 }
 
-// reAfterData matches a rejection given after the message content was
+// afterData matches a rejection given after the message content was
 // sent, when the server judged the message rather than the address.
-var reAfterData = regexp.MustCompile(`(?i)(?:end of|after|in reply to) data|>>> data|data command|after end of data|rejected after data|during data`)
+var afterData = phrases{"end of data", "after data", "in reply to data", ">>> data", "data command", "rejected after data", "during data"}
 
 // finish fills a bounce's status, reason and hardness. temp marks a delay.
 func finish(b *Bounce, status, diag, text string, temp bool) {
 	b.Reason = reasonFor(status, diag, text)
-	if b.Reason == "userunknown" && (reAfterData.MatchString(diag) || reAfterData.MatchString(text)) && !strings.HasSuffix(status, ".1.1") {
+	if b.Reason == "userunknown" && (afterData.in(strings.ToLower(diag)) || afterData.in(strings.ToLower(text))) && !strings.HasSuffix(status, ".1.1") {
 		b.Reason = "filtered"
 	}
 	if b.Reason == "undefined" && strings.Contains(strings.ToLower(text), "google groups") {
