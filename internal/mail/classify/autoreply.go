@@ -93,7 +93,7 @@ func ShouldAutoRespond(h Header, ours ...string) bool {
 	for _, k := range []string{"From", "Sender", "Reply-To", "Return-Path"} {
 		for _, a := range reAddr.FindAllString(h.Get(k), -1) {
 			la := strings.ToLower(a)
-			if own[la] || reDaemon.MatchString(la) || isNoReply(la) {
+			if own[la] || isDaemon(la) || isNoReply(la) {
 				return false
 			}
 		}

@@ -16,8 +16,8 @@ var (
 	// reBounceBody matches the few bounce phrases that need a pattern; it is
 	// applied to lower-cased text.
 	reBounceBody = regexp.MustCompile(`delivery to .{1,80} failed|your message (?:to .{1,80} )?(?:was|has been|could not be|cannot be) (?:rejected|returned|bounced|delivered)|message (?:was|has been) (?:blocked|rejected|refused)|said: [45]\d\d|\b5\d\d[ -]\d\.\d|\b[45]\.\d\.\d{1,3}\b.{0,60}(?:user|mailbox|recipient|address|rejected|denied|refused)`)
-	// reDaemon matches the senders bounces come from.
-	reDaemon = regexp.MustCompile(`(?i)mailer-daemon|mailer_daemon|mail-daemon|post_?master|mail delivery|maildelivery|mail administrator|mail system|mailsystem|bounce|daemon@|mdaemon|mailer@|delivery subsystem`)
+	// daemonWords match the senders bounces come from.
+	daemonWords = phrases{"mailer-daemon", "mailer_daemon", "mail-daemon", "postmaster", "post_master", "mail delivery", "maildelivery", "mail administrator", "mail system", "mailsystem", "bounce", "daemon@", "mdaemon", "mailer@", "delivery subsystem"}
 	// copyMarkers start the lines (after dashes and spaces, lower-cased)
 	// where a non-MIME bounce starts quoting the returned message.
 	copyMarkers = phrases{"below this line is a copy of the message", "this is a copy of the message", "this is a copy of your message", "original message follows", "the original message was included", "the original message is included", "original message was attached", "unsent message follows", "returned message follows", "original message header", "unsent message header", "returned message header", "text of returned message", "message header follows", "message headers follow", "headers of the original message", "rfc822 header", "content-type: message/rfc822", "content-type: text/rfc822-headers", "start of returned message", "undelivered message attached"}
@@ -51,29 +51,28 @@ func looksLikeBounce(h Header, p Parts) bool {
 	if strings.TrimSpace(h.Get("X-Failed-Recipients")) != "" {
 		return true
 	}
-	from := h.Get("From")
-	subject := decodeHeader(h.Get("Subject"))
-	daemon := reDaemon.MatchString(from)
+	daemon := isDaemon(h.Get("From"))
 	null := nullReturnPath(h)
+	lowSubj := strings.ToLower(decodeHeader(h.Get("Subject")))
+	auto := autoSubject.in(lowSubj)
+	subj := bounceSubject.in(lowSubj) && !auto
+	if !daemon && !null && !subj {
+		return false // every rule below needs some header evidence
+	}
+	if subj && (daemon || null) {
+		return true
+	}
 	head := diagnosticText(p.Text)
 	if len(head) > 8000 {
 		head = head[:8000]
 	}
-	lowSubj := strings.ToLower(subject)
-	auto := autoSubject.in(lowSubj)
-	subj := bounceSubject.in(lowSubj) && !auto
 	low := strings.ToLower(head)
 	body := bounceBody.in(low) || reBounceBody.MatchString(low)
-	switch {
-	case subj && (daemon || null || body):
-		return true
-	case daemon && body:
-		return true
-	case null && body && !auto:
-		return true
-	}
-	return false
+	return body && (subj || daemon || null && !auto)
 }
+
+// isDaemon reports whether an address or From field is a mail system's.
+func isDaemon(s string) bool { return daemonWords.in(strings.ToLower(s)) }
 
 // nullReturnPath reports an empty envelope sender (Return-Path: <>).
 func nullReturnPath(h Header) bool {
@@ -171,7 +170,7 @@ func textRecipients(h Header, text string) []string {
 	add := func(a string, skipOwn bool) {
 		a = cleanAddr(a)
 		la := strings.ToLower(a)
-		if !strings.Contains(a, "@") || seen[la] || skipOwn && skip[la] || reDaemon.MatchString(a) {
+		if !strings.Contains(a, "@") || seen[la] || skipOwn && skip[la] || isDaemon(a) {
 			return
 		}
 		seen[la] = true
