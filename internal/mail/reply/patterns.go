@@ -3,31 +3,55 @@ package reply
 import (
 	"regexp"
 	"strings"
+	"unicode/utf8"
 )
 
-// wroteVerbs are the verbs that end a reply attribution line ("On ..., X wrote:")
-// in the languages we recognise. Longer forms come first so the alternation
-// prefers them.
-var wroteVerbs = strings.Join([]string{
+// wroteVerbs are the verbs (lower case, single spaces) that end a reply
+// attribution line ("On ..., X wrote:") in the languages we recognise.
+var wroteVerbs = []string{
 	// English
-	`wrote`, `writes`, `said`,
+	"wrote", "writes", "said",
 	// Croatian, Serbian, Bosnian, Slovenian
-	`je\s+napisao\(?la\)?`, `je\s+napisala`, `je\s+napisao`, `napisao\(?la\)?`, `napisala`, `napisao`,
-	`je\s+napisal\(?a\)?`, `napisal\(?a\)?`, `napisal`, `je\s+pisal\(?a\)?`,
+	"napisao(la)", "napisaola", "napisala", "napisao", "napisal(a)", "napisala", "napisal", "pisal(a)",
 	// Lithuanian
-	`rašė`, `parašė`,
+	"rašė", "parašė",
 	// Greek
-	`έγραψε`, `έγραψες`,
+	"έγραψε", "έγραψες",
 	// German, French, Spanish, Italian, Portuguese, Dutch
-	`schrieb`, `a\s+écrit`, `escribió`, `ha\s+scritto`, `escreveu`, `schreef`,
+	"schrieb", "a écrit", "escribió", "ha scritto", "escreveu", "schreef",
 	// Polish, Czech, Russian, Scandinavian, Finnish
-	`napisał\(?a\)?`, `napisała`, `napisał`, `pisze`, `napsal\(?a\)?`,
-	`написал\(?а\)?`, `написала`, `написал`, `пишет`, `skrev`, `kirjoitti`,
-}, "|")
+	"napisał(a)", "napisała", "napisał", "pisze", "napsal(a)", "napsala", "napsal",
+	"написал(а)", "написала", "написал", "пишет", "skrev", "kirjoitti",
+}
+
+// endsWithVerb reports whether the attribution s (colon already removed)
+// ends with a "wrote" verb, optionally followed by one short word (German
+// and Dutch put the name after the verb: "schrieb Max:").
+func endsWithVerb(s string) bool {
+	s = strings.ToLower(strings.Join(strings.Fields(tail(s, 160)), " "))
+	for try := 0; try < 2; try++ {
+		for _, v := range wroteVerbs {
+			if strings.HasSuffix(s, v) {
+				rest := s[:len(s)-len(v)]
+				if rest == "" {
+					return true
+				}
+				r, _ := utf8.DecodeLastRuneInString(rest)
+				if strings.ContainsRune(" \t,>)\"'][", r) {
+					return true
+				}
+			}
+		}
+		i := strings.LastIndexByte(s, ' ')
+		if i < 0 || len(s)-i > 60 {
+			return false
+		}
+		s = s[:i]
+	}
+	return false
+}
 
 var (
-	// reWroteEnd matches an attribution line ending in a "wrote" verb and a colon.
-	reWroteEnd = regexp.MustCompile(`(?i)(?:^|[\s,>)"'\]])(?:` + wroteVerbs + `)\s*(?:\S{0,60}\s*)?:\s*$`)
 	// reDigitOrAddr requires some date, time or address evidence on the line.
 	reDigitOrAddr = regexp.MustCompile(`\d|@|<`)
 	// reTime matches a clock time, used for attribution lines without a verb.
@@ -48,8 +72,6 @@ var (
 	reDateLabel = regexp.MustCompile(`(?i)^\s*[*>]?\s*(?:sent|date|poslano|poslana|datum|gesendet|envoyé|enviado|enviada|verzonden|wysłano|data|išsiųsta|siųsta|στάλθηκε|ημερομηνία|ημ/νία|отправлено|дата|inviato|lähetetty|skickat|sendt|tarih)\s*\*?\s*:`)
 	reToLabel   = regexp.MustCompile(`(?i)^\s*[*>]?\s*(?:to|subject|komu|za|prima|predmet|zadeva|kam|kam|kome|tema|θέμα|προς|an|à|para|aan|do|temat|betreff|objet|asunto|onderwerp|кому|тема|kam|kenelle|aihe|till|ämne|til|emne|oggetto|a|gavėjas|kopija|cc)\s*\*?\s*:`)
 
-	// reQuote matches a ">"-quoted line (also "|>" and " >").
-	reQuote = regexp.MustCompile(`^\s*>`)
 	// reDelimLine is a line of only dashes/underscores/equals, often above a
 	// signature or a quoted header block.
 	reDelimLine = regexp.MustCompile(`^\s*(?:-- ?|[-_=]{3,}|__)\s*$`)
@@ -63,24 +85,47 @@ func isAttribution(s string) bool {
 	if len(s) < 6 || len(s) > 400 || !strings.HasSuffix(s, ":") {
 		return false
 	}
-	if reWroteEnd.MatchString(s) && reDigitOrAddr.MatchString(s) {
+	if endsWithVerb(strings.TrimSuffix(s, ":")) && reDigitOrAddr.MatchString(s) {
 		return true
 	}
 	// "DATE, NAME <addr>:" with a time and an address but no known verb.
-	return reTime.MatchString(s) && reAddrColon.MatchString(s)
+	return strings.Contains(s, "@") && reTime.MatchString(s) && reAddrColon.MatchString(tail(s, 200))
+}
+
+// tail returns about the last n bytes of s, starting on a rune boundary.
+func tail(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	i := len(s) - n
+	for i < len(s) && !utf8.RuneStart(s[i]) {
+		i++
+	}
+	return s[i:]
 }
 
 // isSeparator reports whether line is an "Original Message" or forwarded-message
 // separator.
 func isSeparator(line string) bool {
-	return reOriginal.MatchString(line) || reBeginForward.MatchString(line)
+	t := strings.TrimLeft(line, " \t")
+	if len(t) > 2 && strings.IndexByte("-_=*", t[0]) >= 0 && strings.IndexByte("-_=*", t[1]) >= 0 {
+		return reOriginal.MatchString(line)
+	}
+	return strings.HasSuffix(strings.TrimRight(line, " \t"), ":") && reBeginForward.MatchString(line)
+}
+
+// hasLabel reports whether line has a colon early enough to be a
+// "Label:" header line; a cheap filter before the label expressions.
+func hasLabel(line string) bool {
+	i := strings.IndexByte(line, ':')
+	return i > 0 && i < 40
 }
 
 // isFromBlock reports whether lines[i] starts a "From: / Sent: / To: / Subject:"
 // header block: a From line followed, within the next few lines, by a date
 // label and a recipient or subject label.
 func isFromBlock(lines []string, i int) bool {
-	if !reFromLabel.MatchString(lines[i]) {
+	if !hasLabel(lines[i]) || !reFromLabel.MatchString(lines[i]) {
 		return false
 	}
 	var date, to bool
@@ -88,6 +133,9 @@ func isFromBlock(lines []string, i int) bool {
 		l := lines[j]
 		if strings.TrimSpace(l) == "" && (date || to) {
 			break
+		}
+		if !hasLabel(l) {
+			continue
 		}
 		if reDateLabel.MatchString(l) {
 			date = true
@@ -101,11 +149,14 @@ func isFromBlock(lines []string, i int) bool {
 // isHeaderFirst reports whether lines[i] is a header block that starts with a
 // label other than From (Hotmail puts Subject or Date first).
 func isHeaderFirst(lines []string, i int) bool {
-	if !reToLabel.MatchString(lines[i]) && !reDateLabel.MatchString(lines[i]) {
+	if !hasLabel(lines[i]) || !reToLabel.MatchString(lines[i]) && !reDateLabel.MatchString(lines[i]) {
 		return false
 	}
 	var from, other int
 	for j := i; j < len(lines) && j <= i+5; j++ {
+		if !hasLabel(lines[j]) {
+			continue
+		}
 		switch {
 		case reFromLabel.MatchString(lines[j]):
 			from++

@@ -69,7 +69,9 @@ func joinTrim(lines []string) string {
 
 func blank(s string) bool { return strings.TrimSpace(s) == "" }
 
-func isQuote(s string) bool { return reQuote.MatchString(s) }
+func isQuote(s string) bool {
+	return strings.HasPrefix(strings.TrimLeft(s, " \t"), ">")
+}
 
 // findHeader returns the first line range [start,end) that introduces quoted
 // or forwarded content, and whether it is a header block (From:/Sent:/...)
