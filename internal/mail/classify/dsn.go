@@ -128,7 +128,7 @@ func fromDSN(h Header, p Parts) (Verdict, bool) {
 			diag = textAbout(text, r.recipient)
 		}
 		status := r.status
-		if s := findStatus(diag); s != "" && (status == "" || generic(status) && !generic(s)) {
+		if s := findStatus(diag); s != "" && (status == "" || !generic(s)) {
 			status = s
 		}
 		b.ReplyCode = findReplyCode(diag)

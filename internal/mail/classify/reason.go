@@ -54,7 +54,7 @@ func findReplyCode(s string) string {
 // codeReasons maps specific enhanced status codes to a reason.
 var codeReasons = map[string]string{
 	"5.1.1": "userunknown", "5.1.0": "userunknown",
-	"5.1.2": "hostunknown", "5.4.4": "hostunknown", "5.1.6": "hasmoved",
+	"5.1.2": "hostunknown", "5.4.1": "userunknown", "5.4.4": "hostunknown", "5.1.6": "hasmoved",
 	"5.2.2": "mailboxfull", "5.1.8": "rejected",
 	"5.3.4": "mesgtoobig", "5.2.3": "exceedlimit", "4.4.7": "expired",
 	"5.4.7": "expired", "4.4.1": "expired", "5.7.26": "authfailure",
@@ -186,10 +186,11 @@ func finish(b *Bounce, status, diag, text string, temp bool) {
 		status = class + ".0." + code
 	}
 	b.Status = status
+	if status[0] == '4' && b.Reason == "hostunknown" {
+		b.Reason = "networkerror" // a temporary DNS failure
+	}
 	switch b.Reason {
-	case "userunknown", "hostunknown", "hasmoved":
-		b.Hard = true
-	case "notaccept":
+	case "userunknown", "hostunknown", "hasmoved", "notaccept":
 		b.Hard = status[0] == '5'
 	}
 }
