@@ -54,3 +54,20 @@ func BenchmarkStripHTML(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkStripTextPathological runs shapes that once were quadratic:
+// thousands of bottom-posted attributions and thousands of "Label:" lines.
+func BenchmarkStripTextPathological(b *testing.B) {
+	for name, in := range map[string]string{
+		"attributions": strings.Repeat("On 1 2 wrote:\n> q\nx\n", 5000),
+		"labels":       strings.Repeat("From: a\n", 10000),
+		"fromblocks":   strings.Repeat("From: a\nSent: b\nTo: c\n\nx\n", 5000),
+	} {
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(int64(len(in)))
+			for b.Loop() {
+				StripText(in)
+			}
+		})
+	}
+}

@@ -190,3 +190,22 @@ func TestSignatureFixtures(t *testing.T) {
 	}
 	scoreReport(t, "signature/stripped (signature)", pass, len(files), 0)
 }
+
+// TestLooseFixtures covers the two talon fixtures outside the folders: the
+// quotation must go and some text must stay.
+func TestLooseFixtures(t *testing.T) {
+	dir := filepath.Join(sharedDir(t), "talon", "tests", "fixtures")
+	text, html := bodies(t, filepath.Join(dir, "reply-quotations-share-block.eml"))
+	for name, r := range map[string]Result{"share-block text": StripText(text), "share-block html": StripHTML(html)} {
+		if !strings.HasPrefix(r.Visible, "Hi Katharine") || strings.Contains(r.Visible, "From:") || strings.Contains(r.Visible, "wrote:") {
+			t.Errorf("%s: visible %q", name, r.Visible)
+		}
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "reply-separated-by-hr.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := StripHTML(string(b)); squash(r.Visible) != "HithereBob" || !strings.Contains(r.Quoted, "From:") {
+		t.Errorf("separated-by-hr: %+v", r)
+	}
+}

@@ -66,12 +66,6 @@ var (
 	// reBeginForward matches Apple Mail's "Begin forwarded message:".
 	reBeginForward = regexp.MustCompile(`(?i)^\s*(?:begin forwarded message|anfang der weitergeleiteten nachricht|début du message réenvoyé|inicio del mensaje reenviado|početak proslijeđene poruke|začetek posredovanega sporočila|persiųsto laiško pradžia)\s*:\s*$`)
 
-	// reFromLabel, reDateLabel, reToLabel recognise the header block Outlook and
-	// webmail clients put above the quoted message.
-	reFromLabel = regexp.MustCompile(`(?i)^\s*[*>]?\s*(?:from|od|von|de|van|nuo|siuntėjas|από|от|kimden|da|fra|från|mittente|lähettäjä)\s*\*?\s*:\s*\*?\s*\S`)
-	reDateLabel = regexp.MustCompile(`(?i)^\s*[*>]?\s*(?:sent|date|poslano|poslana|datum|gesendet|envoyé|enviado|enviada|verzonden|wysłano|data|išsiųsta|siųsta|στάλθηκε|ημερομηνία|ημ/νία|отправлено|дата|inviato|lähetetty|skickat|sendt|tarih)\s*\*?\s*:`)
-	reToLabel   = regexp.MustCompile(`(?i)^\s*[*>]?\s*(?:to|subject|komu|za|prima|predmet|zadeva|kam|kam|kome|tema|θέμα|προς|an|à|para|aan|do|temat|betreff|objet|asunto|onderwerp|кому|тема|kam|kenelle|aihe|till|ämne|til|emne|oggetto|a|gavėjas|kopija|cc)\s*\*?\s*:`)
-
 	// reDelimLine is a line of only dashes/underscores/equals, often above a
 	// signature or a quoted header block.
 	reDelimLine = regexp.MustCompile(`^\s*(?:-- ?|[-_=]{3,}|__)\s*$`)
@@ -114,18 +108,56 @@ func isSeparator(line string) bool {
 	return strings.HasSuffix(strings.TrimRight(line, " \t"), ":") && reBeginForward.MatchString(line)
 }
 
-// hasLabel reports whether line has a colon early enough to be a
-// "Label:" header line; a cheap filter before the label expressions.
-func hasLabel(line string) bool {
+// Header-block labels, lower case, as Outlook and webmail clients write them
+// above a quoted message in the languages we recognise.
+var (
+	fromLabels = words("from od von de van nuo siuntėjas από от kimden da fra från mittente lähettäjä")
+	dateLabels = words("sent date poslano poslana datum gesendet envoyé enviado enviada verzonden wysłano data išsiųsta siųsta στάλθηκε ημερομηνία ημ/νία отправлено дата inviato lähetetty skickat sendt tarih")
+	toLabels   = words("to subject komu za prima predmet zadeva kam kome tema θέμα προς an à para aan do temat betreff objet asunto onderwerp кому тема kenelle aihe till ämne til emne oggetto a gavėjas kopija cc")
+)
+
+func words(s string) map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(s) {
+		m[w] = true
+	}
+	return m
+}
+
+// Label kinds of a header-block line.
+const (
+	labelNone = iota
+	labelFrom
+	labelDate
+	labelTo
+)
+
+// labelOf classifies a "Label: value" line ("*From:*" and "> From:" too).
+func labelOf(line string) int {
 	i := strings.IndexByte(line, ':')
-	return i > 0 && i < 40
+	if i <= 0 || i > 40 {
+		return labelNone
+	}
+	key := strings.ToLower(strings.Trim(line[:i], " \t*>"))
+	switch {
+	case fromLabels[key]:
+		if strings.TrimSpace(strings.Trim(line[i+1:], " \t*")) == "" {
+			return labelNone
+		}
+		return labelFrom
+	case dateLabels[key]:
+		return labelDate
+	case toLabels[key]:
+		return labelTo
+	}
+	return labelNone
 }
 
 // isFromBlock reports whether lines[i] starts a "From: / Sent: / To: / Subject:"
 // header block: a From line followed, within the next few lines, by a date
 // label and a recipient or subject label.
 func isFromBlock(lines []string, i int) bool {
-	if !hasLabel(lines[i]) || !reFromLabel.MatchString(lines[i]) {
+	if labelOf(lines[i]) != labelFrom {
 		return false
 	}
 	var date, to bool
@@ -134,12 +166,10 @@ func isFromBlock(lines []string, i int) bool {
 		if strings.TrimSpace(l) == "" && (date || to) {
 			break
 		}
-		if !hasLabel(l) {
-			continue
-		}
-		if reDateLabel.MatchString(l) {
+		switch labelOf(l) {
+		case labelDate:
 			date = true
-		} else if reToLabel.MatchString(l) {
+		case labelTo:
 			to = true
 		}
 	}
@@ -149,18 +179,15 @@ func isFromBlock(lines []string, i int) bool {
 // isHeaderFirst reports whether lines[i] is a header block that starts with a
 // label other than From (Hotmail puts Subject or Date first).
 func isHeaderFirst(lines []string, i int) bool {
-	if !hasLabel(lines[i]) || !reToLabel.MatchString(lines[i]) && !reDateLabel.MatchString(lines[i]) {
+	if k := labelOf(lines[i]); k != labelDate && k != labelTo {
 		return false
 	}
 	var from, other int
 	for j := i; j < len(lines) && j <= i+5; j++ {
-		if !hasLabel(lines[j]) {
-			continue
-		}
-		switch {
-		case reFromLabel.MatchString(lines[j]):
+		switch labelOf(lines[j]) {
+		case labelFrom:
 			from++
-		case reDateLabel.MatchString(lines[j]), reToLabel.MatchString(lines[j]):
+		case labelDate, labelTo:
 			other++
 		}
 	}

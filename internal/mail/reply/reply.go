@@ -133,10 +133,16 @@ func attributionAt(lines []string, i int) int {
 	return 0
 }
 
-// splitQuote returns the visible lines and the quoted lines.
+// splitQuote returns the visible lines and the quoted lines. A header
+// followed by a ">" block and then new text is a bottom-posted reply: the
+// header and block are quoted and the search goes on below them.
 func splitQuote(lines []string) (vis, quoted []string) {
-	start, end, ok := findHeader(lines)
-	if ok {
+	for {
+		start, end, ok := findHeader(lines)
+		if !ok {
+			v, q := splitBareQuotes(lines)
+			return append(vis, v...), append(quoted, q...)
+		}
 		j := end
 		for j < len(lines) && blank(lines[j]) {
 			j++
@@ -147,16 +153,14 @@ func splitQuote(lines []string) (vis, quoted []string) {
 				k++
 			}
 			if k < len(lines) {
-				// Bottom-posted reply: header and quote above, new text below.
-				restVis, restQ := splitQuote(lines[k:])
-				vis = append(append(vis, lines[:start]...), restVis...)
-				quoted = append(append(quoted, lines[start:k]...), restQ...)
-				return vis, quoted
+				vis = append(vis, lines[:start]...)
+				quoted = append(quoted, lines[start:k]...)
+				lines = lines[k:]
+				continue
 			}
 		}
-		return lines[:start], lines[start:]
+		return append(vis, lines[:start]...), append(quoted, lines[start:]...)
 	}
-	return splitBareQuotes(lines)
 }
 
 // splitBareQuotes handles ">" quoting without a recognised attribution: a
