@@ -130,6 +130,9 @@ func Classify(h Header, p Parts) Verdict {
 	return Verdict{Kind: KindNormal}
 }
 
+// maxBounces caps how many failed recipients one report yields.
+const maxBounces = 100
+
 // newVerdict builds a bounce verdict from its recipients.
 func newVerdict(bs []Bounce) Verdict {
 	v := Verdict{Kind: KindBounce, Bounces: bs}

@@ -107,6 +107,9 @@ func fromDSN(h Header, p Parts) (Verdict, bool) {
 	}
 	var failed []dsnRecord
 	for _, r := range recs {
+		if len(failed) == maxBounces {
+			break
+		}
 		switch r.action {
 		case "delivered", "relayed", "expanded":
 			continue

@@ -67,6 +67,9 @@ func fromSES(text string) (Verdict, bool) {
 	temp := n.Bounce.BounceType == "Transient"
 	var bs []Bounce
 	for _, r := range n.Bounce.BouncedRecipients {
+		if len(bs) == maxBounces {
+			break
+		}
 		diag := typedValue(r.DiagnosticCode)
 		b := Bounce{Recipient: cleanAddr(r.EmailAddress), Diagnostic: diag, ReplyCode: findReplyCode(diag)}
 		status := findStatus(r.Status)
