@@ -138,6 +138,7 @@ func bounceFromText(h Header, p Parts) Verdict {
 	}
 	lowText := strings.ToLower(text)
 	temp := delayWords.in(strings.ToLower(decodeHeader(h.Get("Subject")))) || delayWords.in(lowText) && !strings.Contains(lowText, "permanent")
+	rep := newReport(text)
 	var bs []Bounce
 	for _, r := range rcpts {
 		diag := textAbout(text, r)
@@ -150,7 +151,7 @@ func bounceFromText(h Header, p Parts) Verdict {
 		if b.ReplyCode == "" {
 			b.ReplyCode = findReplyCode(text)
 		}
-		finish(&b, status, diag, text, temp)
+		finish(&b, status, diag, rep, temp)
 		bs = append(bs, b)
 	}
 	return newVerdict(bs)

@@ -123,6 +123,7 @@ func fromDSN(h Header, p Parts) (Verdict, bool) {
 		return Verdict{Kind: KindAutoReply, Reason: "delivered"}, true
 	}
 	text := diagnosticText(p.Text)
+	rep := newReport(text)
 	var bs []Bounce
 	for _, r := range failed {
 		b := Bounce{Recipient: r.recipient, Diagnostic: r.diagnostic}
@@ -139,7 +140,7 @@ func fromDSN(h Header, p Parts) (Verdict, bool) {
 			b.ReplyCode = findReplyCode(textAbout(text, r.recipient))
 		}
 		temp := r.action == "delayed"
-		finish(&b, status, diag, text, temp)
+		finish(&b, status, diag, rep, temp)
 		if b.Recipient == "" {
 			b.Recipient = failedRecipient(h, text, p.Original)
 		}

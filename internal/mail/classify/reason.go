@@ -116,9 +116,35 @@ var subjectReasons = map[byte]string{
 	'5': "syntaxerror", '6': "contenterror", '7': "securityerror",
 }
 
+// maxReasonText bounds how much explanatory text is searched for reason
+// words; the explanation of a bounce is at its top.
+const maxReasonText = 16 << 10
+
+// report is the explanatory text shared by every recipient of one bounce,
+// with what is derived from it computed once.
+type report struct {
+	text      string
+	done      bool
+	low       string // lower-cased, capped text
+	reason    string // reason from words in text, or ""
+	afterData bool   // text says the rejection came after DATA
+}
+
+func newReport(text string) *report { return &report{text: text} }
+
+func (r *report) compute() {
+	if r.done {
+		return
+	}
+	r.done = true
+	r.low = strings.ToLower(head(r.text, maxReasonText))
+	r.reason = reasonFromWords(r.low)
+	r.afterData = afterData.in(r.low)
+}
+
 // reasonFor picks a reason from a status code and the diagnostic and
 // explanatory texts.
-func reasonFor(status, diag, text string) string {
+func reasonFor(status, diag string, rep *report) string {
 	if len(status) > 2 {
 		if r, ok := codeReasons["5"+status[1:]]; ok {
 			return r
@@ -127,10 +153,11 @@ func reasonFor(status, diag, text string) string {
 	if r, ok := codeReasons[status]; ok {
 		return r
 	}
-	for _, s := range []string{diag, text} {
-		if r := reasonFromWords(strings.ToLower(s)); r != "" {
-			return r
-		}
+	if r := reasonFromWords(strings.ToLower(head(diag, maxReasonText))); r != "" {
+		return r
+	}
+	if rep.compute(); rep.reason != "" {
+		return rep.reason
 	}
 	if len(status) >= 3 {
 		if r, ok := subjectReasons[status[2]]; ok && !generic(status) {
@@ -162,12 +189,13 @@ func reasonFromWords(low string) string {
 var afterData = phrases{"end of data", "after data", "in reply to data", ">>> data", "data command", "rejected after data", "during data"}
 
 // finish fills a bounce's status, reason and hardness. temp marks a delay.
-func finish(b *Bounce, status, diag, text string, temp bool) {
-	b.Reason = reasonFor(status, diag, text)
-	if b.Reason == "userunknown" && (afterData.in(strings.ToLower(diag)) || afterData.in(strings.ToLower(text))) && !strings.HasSuffix(status, ".1.1") {
+func finish(b *Bounce, status, diag string, rep *report, temp bool) {
+	b.Reason = reasonFor(status, diag, rep)
+	rep.compute()
+	if b.Reason == "userunknown" && (rep.afterData || afterData.in(strings.ToLower(head(diag, maxReasonText)))) && !strings.HasSuffix(status, ".1.1") {
 		b.Reason = "filtered"
 	}
-	if b.Reason == "undefined" && strings.Contains(strings.ToLower(text), "google groups") {
+	if b.Reason == "undefined" && strings.Contains(rep.low, "google groups") {
 		b.Reason = "rejected"
 	}
 	if status == "" {

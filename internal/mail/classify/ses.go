@@ -76,12 +76,12 @@ func fromSES(text string) (Verdict, bool) {
 		if status == "" {
 			status = findStatus(diag)
 		}
-		finish(&b, status, diag, "", temp)
+		finish(&b, status, diag, newReport(""), temp)
 		bs = append(bs, b)
 	}
 	if len(bs) == 0 {
 		b := Bounce{}
-		finish(&b, "", "", "", temp)
+		finish(&b, "", "", newReport(""), temp)
 		bs = append(bs, b)
 	}
 	return newVerdict(bs), true
