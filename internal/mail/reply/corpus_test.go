@@ -145,8 +145,8 @@ func TestStandardReplies(t *testing.T) {
 			}
 		}
 	}
-	scoreReport(t, "standard_replies text/plain (visible+signature)", passText, len(files), 0)
-	scoreReport(t, "standard_replies text/html (visible+signature)", passHTML, totalHTML, 0)
+	scoreReport(t, "standard_replies text/plain (visible+signature)", passText, len(files), 100)
+	scoreReport(t, "standard_replies text/html (visible+signature)", passHTML, totalHTML, 71.4)
 }
 
 func TestHTMLReplies(t *testing.T) {
@@ -166,7 +166,7 @@ func TestHTMLReplies(t *testing.T) {
 			t.Logf("%s: got visible %q signature %q", filepath.Base(f), r.Visible, r.Signature)
 		}
 	}
-	scoreReport(t, "html_replies (visible)", pass, len(files), 0)
+	scoreReport(t, "html_replies (visible)", pass, len(files), 100)
 }
 
 func TestSignatureFixtures(t *testing.T) {
@@ -188,7 +188,7 @@ func TestSignatureFixtures(t *testing.T) {
 			t.Logf("%s: got signature %q want %q", name, r.Signature, clean(string(wantB)))
 		}
 	}
-	scoreReport(t, "signature/stripped (signature)", pass, len(files), 0)
+	scoreReport(t, "signature/stripped (signature)", pass, len(files), 83.3)
 }
 
 // TestLooseFixtures covers the two talon fixtures outside the folders: the
