@@ -146,7 +146,7 @@ func TestStandardReplies(t *testing.T) {
 		}
 	}
 	scoreReport(t, "standard_replies text/plain (visible+signature)", passText, len(files), 100)
-	scoreReport(t, "standard_replies text/html (visible+signature)", passHTML, totalHTML, 71.4)
+	scoreReport(t, "standard_replies text/html (visible+signature)", passHTML, totalHTML, 85.7)
 }
 
 func TestHTMLReplies(t *testing.T) {

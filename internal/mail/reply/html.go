@@ -110,8 +110,13 @@ func (w *htmlWalker) walk(n *html.Node, depth int) {
 		if block {
 			w.out().WriteString("\n")
 		}
+		out := w.out()
+		before := out.Len()
 		for c := n.FirstChild; c != nil; c = c.NextSibling {
 			w.walk(c, depth+1)
+		}
+		if n.DataAtom == atom.A && w.out() == out {
+			w.linkTarget(n, out, before)
 		}
 		if block {
 			w.out().WriteString("\n")
@@ -124,6 +129,26 @@ func (w *htmlWalker) walk(n *html.Node, depth int) {
 	for c := n.FirstChild; c != nil; c = c.NextSibling {
 		w.walk(c, depth+1)
 	}
+}
+
+// linkTarget appends " (URL)" after a link whose text does not show its
+// web address, so the plain text keeps it.
+func (w *htmlWalker) linkTarget(n *html.Node, out *strings.Builder, before int) {
+	var href string
+	for _, a := range n.Attr {
+		if a.Key == "href" {
+			href = strings.TrimSpace(a.Val)
+		}
+	}
+	low := strings.ToLower(href)
+	if !strings.HasPrefix(low, "http://") && !strings.HasPrefix(low, "https://") {
+		return
+	}
+	text := strings.TrimSpace(out.String()[before:])
+	if text == "" || strings.Contains(text, href) || strings.Contains(href, text) || len(href) > 200 {
+		return
+	}
+	out.WriteString(" (" + href + ")")
 }
 
 func isQuoteStart(n *html.Node) bool {
