@@ -12,7 +12,7 @@ var wroteVerbs = []string{
 	// English
 	"wrote", "writes", "said",
 	// Croatian, Serbian, Bosnian, Slovenian
-	"napisao(la)", "napisaola", "napisala", "napisao", "napisal(a)", "napisala", "napisal", "pisal(a)",
+	"napisao(la)", "napisao/la", "napisala/o", "napisaola", "napisala", "napisao", "napisal(a)", "napisal/a", "napisal", "pisal(a)",
 	// Lithuanian
 	"rašė", "parašė",
 	// Greek
@@ -37,7 +37,7 @@ func endsWithVerb(s string) bool {
 					return true
 				}
 				r, _ := utf8.DecodeLastRuneInString(rest)
-				if strings.ContainsRune(" \t,>)\"'][", r) {
+				if strings.ContainsRune(" \t,>)\"'][/", r) {
 					return true
 				}
 			}

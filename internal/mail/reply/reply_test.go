@@ -31,18 +31,23 @@ func TestStripTextTable(t *testing.T) {
 		// Croatian
 		{"hr attribution", "Hvala, riješeno.\n\nDana 12. 3. 2025. u 10:15 Ana Horvat <ana@example.hr> je napisala:\n> Pozdrav", "Hvala, riješeno.", "Dana 12. 3. 2025. u 10:15 Ana Horvat <ana@example.hr> je napisala:\n> Pozdrav", ""},
 		{"hr wrapped", "Hvala.\n\nDana 12. 3. 2025. u 10:15 Ana Horvat <ana@example.hr>\nje napisao:\n> Pozdrav", "Hvala.", "Dana 12. 3. 2025. u 10:15 Ana Horvat <ana@example.hr>\nje napisao:\n> Pozdrav", ""},
+		{"hr gmail", "Hvala.\n\nsri, 12. ožu 2025. u 10:15 Ana Horvat <ana@example.hr> napisao je:\n> Pozdrav", "Hvala.", "sri, 12. ožu 2025. u 10:15 Ana Horvat <ana@example.hr> napisao je:\n> Pozdrav", ""},
+		{"hr apple", "Hvala.\n\nDana 12. ožu 2025., u 10:15, Ana Horvat <ana@example.hr> je napisao/la:\n\n> Pozdrav", "Hvala.", "Dana 12. ožu 2025., u 10:15, Ana Horvat <ana@example.hr> je napisao/la:\n\n> Pozdrav", ""},
 		{"hr iphone", "Može.\n\nPoslano s mog iPhonea", "Može.", "", "Poslano s mog iPhonea"},
 		{"hr outlook", "Hvala.\n\nOd: Ana Horvat <ana@example.hr>\nPoslano: srijeda, 12. ožujka 2025. 10:15\nZa: podrska@example.com\nPredmet: Račun\n\nPozdrav", "Hvala.", "Od: Ana Horvat <ana@example.hr>\nPoslano: srijeda, 12. ožujka 2025. 10:15\nZa: podrska@example.com\nPredmet: Račun\n\nPozdrav", ""},
 		// Lithuanian
 		{"lt attribution", "Ačiū.\n\n2025-03-12 10:15, Jonas Jonaitis <jonas@example.lt> rašė:\n> Labas", "Ačiū.", "2025-03-12 10:15, Jonas Jonaitis <jonas@example.lt> rašė:\n> Labas", ""},
+		{"lt gmail", "Ačiū.\n\n2025-03-12, tr, 10:15 Jonas Jonaitis <jonas@example.lt> rašė:\n\n> Labas", "Ačiū.", "2025-03-12, tr, 10:15 Jonas Jonaitis <jonas@example.lt> rašė:\n\n> Labas", ""},
 		{"lt tagline", "Gerai.\n\nIšsiųsta iš mano iPhone", "Gerai.", "", "Išsiųsta iš mano iPhone"},
 		{"lt outlook", "Ačiū.\n\nNuo: Jonas <jonas@example.lt>\nIšsiųsta: 2025 m. kovo 12 d. 10:15\nKam: pagalba@example.com\nTema: Sąskaita\n\nLabas", "Ačiū.", "Nuo: Jonas <jonas@example.lt>\nIšsiųsta: 2025 m. kovo 12 d. 10:15\nKam: pagalba@example.com\nTema: Sąskaita\n\nLabas", ""},
 		// Greek
 		{"el attribution", "Ευχαριστώ.\n\nΣτις 12/3/2025 10:15 π.μ., Νίκος Παπαδόπουλος <nikos@example.gr> έγραψε:\n> Γεια", "Ευχαριστώ.", "Στις 12/3/2025 10:15 π.μ., Νίκος Παπαδόπουλος <nikos@example.gr> έγραψε:\n> Γεια", ""},
+		{"el gmail", "Ευχαριστώ.\n\nΣτις Τετ 12 Μαρ 2025 στις 10:15 π.μ., ο/η Νίκος <nikos@example.gr> έγραψε:\n> Γεια", "Ευχαριστώ.", "Στις Τετ 12 Μαρ 2025 στις 10:15 π.μ., ο/η Νίκος <nikos@example.gr> έγραψε:\n> Γεια", ""},
 		{"el tagline", "Εντάξει.\n\nΣτάλθηκε από το iPhone μου", "Εντάξει.", "", "Στάλθηκε από το iPhone μου"},
 		{"el outlook", "Ευχαριστώ.\n\nΑπό: Νίκος <nikos@example.gr>\nΣτάλθηκε: Τετάρτη, 12 Μαρτίου 2025 10:15\nΠρος: support@example.com\nΘέμα: Τιμολόγιο\n\nΓεια", "Ευχαριστώ.", "Από: Νίκος <nikos@example.gr>\nΣτάλθηκε: Τετάρτη, 12 Μαρτίου 2025 10:15\nΠρος: support@example.com\nΘέμα: Τιμολόγιο\n\nΓεια", ""},
 		// Slovenian
 		{"sl attribution", "Hvala.\n\n12. 3. 2025 ob 10:15 je Janez Novak <janez@example.si> napisal(a):\n> Živjo", "Hvala.", "12. 3. 2025 ob 10:15 je Janez Novak <janez@example.si> napisal(a):\n> Živjo", ""},
+		{"sl gmail", "Hvala.\n\nV sre., 12. mar. 2025 ob 10:15 je Janez Novak <janez@example.si>\nnapisal(a):\n> Živjo", "Hvala.", "V sre., 12. mar. 2025 ob 10:15 je Janez Novak <janez@example.si>\nnapisal(a):\n> Živjo", ""},
 		{"sl tagline", "Velja.\n\nPoslano iz mojega iPhona", "Velja.", "", "Poslano iz mojega iPhona"},
 		{"sl outlook", "Hvala.\n\nOd: Janez <janez@example.si>\nPoslano: sreda, 12. marec 2025 10:15\nZa: podpora@example.com\nZadeva: Račun\n\nŽivjo", "Hvala.", "Od: Janez <janez@example.si>\nPoslano: sreda, 12. marec 2025 10:15\nZa: podpora@example.com\nZadeva: Račun\n\nŽivjo", ""},
 		// Cheap others
