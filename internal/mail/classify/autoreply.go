@@ -32,10 +32,10 @@ func autoReplyReason(h Header, p Parts) string {
 			return reason()
 		}
 	}
+	// Exchange marks its own automatic messages (OOF notices, auto-replies)
+	// with X-Auto-Response-Suppress so that they are not answered in turn.
 	if s := strings.ToLower(h.Get("X-Auto-Response-Suppress")); strings.Contains(s, "oof") || strings.Contains(s, "autoreply") || strings.Contains(s, "all") {
-		if vacation {
-			return "vacation"
-		}
+		return reason()
 	}
 	switch strings.ToLower(strings.TrimSpace(h.Get("Precedence"))) {
 	case "auto_reply", "auto-reply":

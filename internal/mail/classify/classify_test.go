@@ -49,6 +49,7 @@ func TestClassifyTable(t *testing.T) {
 		{name: "x-autoreply", h: hdr("From", "a@example.com", "X-Autoreply", "yes"), kind: KindAutoReply, reason: "auto_reply"},
 		{name: "x-autorespond", h: hdr("From", "a@example.com", "X-Autorespond", "Thanks"), kind: KindAutoReply, reason: "auto_reply"},
 		{name: "x-auto-response-suppress oof", h: hdr("From", "a@example.com", "X-Auto-Response-Suppress", "All", "Subject", "Automatic reply: Help"), kind: KindAutoReply, reason: "vacation"},
+		{name: "x-auto-response-suppress autoreply", h: hdr("From", "a@example.com", "X-Auto-Response-Suppress", "DR, AutoReply", "Subject", "Re: help"), kind: KindAutoReply, reason: "auto_reply"},
 		{name: "empty return path", h: hdr("From", "a@example.com", "Return-Path", "<>", "Subject", "Thanks for your message"), p: Parts{Text: "We got it."}, kind: KindAutoReply, reason: "auto_reply"},
 		{name: "subject en", h: hdr("From", "a@example.com", "Subject", "Out of Office: Re: invoice"), kind: KindAutoReply, reason: "vacation"},
 		{name: "subject en automatic", h: hdr("From", "a@example.com", "Subject", "Automatic reply: invoice"), kind: KindAutoReply, reason: "vacation"},
