@@ -5,8 +5,12 @@ import (
 )
 
 var (
-	// autoSubject holds vacation and auto-reply subject phrases.
-	autoSubject = phrases{"out of office", "out of the office", "automatic reply", "auto reply", "auto-reply", "autoreply", "auto response", "auto-response", "autoresponse", "auto responder", "autoresponder", "auto-responder", "automatic response", "auto:", "away from", "away until", "vacation", "on leave", "on holiday", "abwesenheit", "abwesend", "automatische antwort", "réponse automatique", "absence", "respuesta automática", "respuesta automatica", "fuera de la oficina", "automatisch antwoord", "afwezig", "odpowiedź automatyczna", "automatyczna odpowiedź", "nieobecn", "automatski odgovor", "automatska odgovor", "automatsko odgovor", "odsutan", "odsutna", "odsutno", "izvan ureda", "automatinis atsakymas", "nėra biure", "atostog", "αυτόματη απάντηση", "εκτός γραφείου", "samodejni odgovor", "odsoten", "odsotna", "odsotno", "automaattinen vastaus", "autosvar", "risposta automatica", "fuori sede", "resposta automática", "автоответ", "автоматический ответ", "i'm away", "im away", "i am away", "currently away"}
+	// autoSubject holds phrases that mark an auto-reply subject wherever they
+	// appear; they are specific enough not to occur in a customer's subject.
+	autoSubject = phrases{"out of office", "out of the office", "automatic reply", "auto reply", "auto-reply", "autoreply", "auto response", "auto-response", "autoresponse", "autorespons", "autoresponder", "auto-responder", "automatic response", "abwesenheitsnotiz", "automatische antwort", "réponse automatique", "respuesta automática", "respuesta automatica", "fuera de la oficina", "automatisch antwoord", "odpowiedź automatyczna", "automatyczna odpowiedź", "automatski odgovor", "automatska odgovor", "automatsko odgovor", "izvan ureda", "automatinis atsakymas", "nėra biure", "αυτόματη απάντηση", "εκτός γραφείου", "samodejni odgovor", "automaattinen vastaus", "autosvar", "risposta automatica", "resposta automática", "автоответ", "автоматический ответ"}
+	// autoSubjectStart holds weaker words that mark an auto-reply only at
+	// the start of the subject ("Away until May 5", "Vacation: ...").
+	autoSubjectStart = phrases{"auto:", "away", "vacation", "on vacation", "on leave", "on holiday", "absence", "abwesend", "afwezig", "absent", "odsutan", "odsutna", "odsutnost", "odsoten", "odsotna", "odsotnost", "atostog", "i'm away", "i am away", "currently away", "ooo", "nieobecn", "fuori sede", "[auto"}
 	// autoBody holds vacation wording looked for at the start of the body.
 	autoBody = phrases{"out of office", "out of the office", "i am away", "i am currently away", "i'm away", "i'm currently away", "i will be out", "i will be away", "i will be back", "on vacation", "on leave", "limited access to email", "limited access to e-mail", "limited access to my email", "respond to you upon my return", "respond to you when i return", "i'm only sleeping", "automatic reply", "this is an automatic reply", "this is an automated reply", "this is an auto-reply", "this is an automatic response", "this is an automated response", "this is an auto-generated"}
 )
@@ -16,7 +20,7 @@ var (
 func autoReplyReason(h Header, p Parts) string {
 	subject := decodeHeader(h.Get("Subject"))
 	lowSubj := strings.ToLower(subject)
-	vacation := autoSubject.in(lowSubj) || h.Get("X-Vacation") != "" ||
+	vacation := isAutoSubject(lowSubj) || h.Get("X-Vacation") != "" ||
 		autoBody.in(strings.ToLower(head(p.Text, 2000)))
 	reason := func() string {
 		if vacation {
@@ -48,13 +52,27 @@ func autoReplyReason(h Header, p Parts) string {
 	case "list":
 		return "list"
 	}
-	if autoSubject.in(lowSubj) {
+	if isAutoSubject(lowSubj) {
 		return "vacation"
 	}
 	if nullReturnPath(h) {
 		return reason()
 	}
 	return ""
+}
+
+// isAutoSubject reports whether a lower-cased subject is an auto-reply's.
+func isAutoSubject(low string) bool {
+	if autoSubject.in(low) {
+		return true
+	}
+	low = strings.TrimSpace(low)
+	for _, p := range autoSubjectStart {
+		if strings.HasPrefix(low, p) {
+			return true
+		}
+	}
+	return false
 }
 
 func head(s string, n int) string {

@@ -54,7 +54,7 @@ func looksLikeBounce(h Header, p Parts) bool {
 	daemon := isDaemon(h.Get("From"))
 	null := nullReturnPath(h)
 	lowSubj := strings.ToLower(decodeHeader(h.Get("Subject")))
-	auto := autoSubject.in(lowSubj)
+	auto := isAutoSubject(lowSubj)
 	subj := bounceSubject.in(lowSubj) && !auto
 	if !daemon && !null && !subj {
 		return false // every rule below needs some header evidence
