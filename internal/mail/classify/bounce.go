@@ -129,7 +129,7 @@ func bounceFromText(h Header, p Parts) Verdict {
 		orig = afterMarker(p.Text[len(text):])
 	}
 	if len(rcpts) == 0 {
-		if r := failedRecipient(h, text, orig); r != "" {
+		if r := failedRecipient(orig); r != "" {
 			rcpts = []string{r}
 		}
 	}
@@ -199,7 +199,7 @@ func textRecipients(h Header, text string) []string {
 }
 
 // failedRecipient is the last resort: the first To of the returned message.
-func failedRecipient(h Header, text, original string) string {
+func failedRecipient(original string) string {
 	if original == "" {
 		return ""
 	}
@@ -246,11 +246,7 @@ func cleanAddr(a string) string {
 	if i := strings.LastIndex(a, "<"); i >= 0 {
 		a = a[i+1:]
 	}
-	a = strings.Trim(a, "<>\"'()[]:;,. \t")
-	if !strings.Contains(a, "@") {
-		return a
-	}
-	return a
+	return strings.Trim(a, "<>\"'()[]:;,. \t")
 }
 
 // indexFold is a case-insensitive strings.Index that returns a byte offset

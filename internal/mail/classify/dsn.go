@@ -142,7 +142,7 @@ func fromDSN(h Header, p Parts) (Verdict, bool) {
 		temp := r.action == "delayed"
 		finish(&b, status, diag, rep, temp)
 		if b.Recipient == "" {
-			b.Recipient = failedRecipient(h, text, p.Original)
+			b.Recipient = failedRecipient(p.Original)
 		}
 		bs = append(bs, b)
 	}
