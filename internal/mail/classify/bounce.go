@@ -26,7 +26,7 @@ var (
 	// reRcptLine matches a line that names a failed recipient on its own:
 	// "<user@host>:", "  user@host", "user@host: reason", "RCPT TO:<user@host>".
 	reRcptLine = regexp.MustCompile(`^\s*(?:<[^<>\s]+@[^<>\s]+>|[^\s<>:]+@[^\s<>:]+)\s*(?::|\(|$)|rcpt to:?\s*<|(?:original|failed|final|unknown|invalid)[- ]recipient|recipient(?: address)?:|to the following|delivery to |address(?:es)?:|^\s*to:\s`)
-	// reDelay matches wording of a temporary failure.
+	// delayWords hold wording of a temporary failure.
 	delayWords = phrases{"(delay)", "delayed", "will be retried", "will retry", "still trying", "not yet been delivered", "temporar", "transient", "warning: could not send", "try again later", "deferred"}
 )
 
@@ -55,7 +55,7 @@ func looksLikeBounce(h Header, p Parts) bool {
 	null := nullReturnPath(h)
 	lowSubj := strings.ToLower(decodeHeader(h.Get("Subject")))
 	auto := isAutoSubject(lowSubj)
-	subj := bounceSubject.in(lowSubj) && !auto
+	subj := bounceSubject.in(lowSubj) && !auto && !isReplyOrForward(lowSubj)
 	if !daemon && !null && !subj {
 		return false // every rule below needs some header evidence
 	}
@@ -73,6 +73,23 @@ func looksLikeBounce(h Header, p Parts) bool {
 
 // isDaemon reports whether an address or From field is a mail system's.
 func isDaemon(s string) bool { return daemonWords.in(strings.ToLower(s)) }
+
+// replyPrefixes start the subject of a reply or forward written by a person
+// (English, German, French, Spanish, Dutch, Nordic, Croatian, Slovenian,
+// Lithuanian, Greek).
+var replyPrefixes = []string{"re:", "re :", "fwd:", "fw:", "aw:", "wg:", "tr:", "rv:", "sv:", "vs:", "odg:", "fwd :", "proslijeđeno:", "posredovano:", "ats:", "pers:", "απ:", "σχετ:", "πρθ:"}
+
+// isReplyOrForward reports whether a lower-cased subject starts like a
+// person's reply or forward ("Fwd: Undelivered Mail ...").
+func isReplyOrForward(low string) bool {
+	low = strings.TrimSpace(low)
+	for _, p := range replyPrefixes {
+		if strings.HasPrefix(low, p) {
+			return true
+		}
+	}
+	return false
+}
 
 // nullReturnPath reports an empty envelope sender (Return-Path: <>).
 func nullReturnPath(h Header) bool {

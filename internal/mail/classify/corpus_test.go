@@ -21,7 +21,9 @@ type expectation struct {
 
 // expectedKind maps a Sisimai reason to our Kind: vacation notices,
 // feedback reports and success notifications are automatic replies,
-// everything else a bounce.
+// everything else a bounce. Known, deliberate disagreement: a bounce that a
+// person forwarded ("Fwd: Returned mail", lhost-sendmail-14) is normal mail
+// to us, because a person wrote it and may be asking for help.
 func expectedKind(reason string) Kind {
 	switch reason {
 	case "vacation", "feedback", "delivered":
@@ -113,8 +115,8 @@ func TestSisimaiCorpus(t *testing.T) {
 			}
 		}
 	}
-	check(t, "kind (files)", kind, 99.4)
-	check(t, "kind: bounces detected", kindBounce, 99.4)
+	check(t, "kind (files)", kind, 99.3)
+	check(t, "kind: bounces detected", kindBounce, 99.2)
 	check(t, "kind: auto-replies detected", kindAuto, 100)
 	check(t, "status exact", status, 84.8)
 	check(t, "status class (4.x/5.x)", class, 97.3)
