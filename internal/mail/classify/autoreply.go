@@ -89,6 +89,9 @@ func head(s string, n int) string {
 // (our own mailbox addresses, compared case-insensitively), and it refuses a
 // message that already went through our loop (X-Loop naming one of ours).
 func ShouldAutoRespond(h Header, ours ...string) bool {
+	if h == nil {
+		return false
+	}
 	v := Classify(h, Parts{ContentType: h.Get("Content-Type")})
 	if v.Kind != KindNormal {
 		return false

@@ -45,6 +45,11 @@ type Header interface {
 	Get(key string) string
 }
 
+// emptyHeader stands in for a nil Header.
+type emptyHeader struct{}
+
+func (emptyHeader) Get(string) string { return "" }
+
 // Parts is the body content Classify looks at. Every field is optional.
 type Parts struct {
 	// ContentType is the top-level Content-Type field, with parameters
@@ -102,6 +107,9 @@ type Bounce struct {
 // Classify decides whether a message is normal mail, an automatic reply or
 // a bounce, and for a bounce extracts its details.
 func Classify(h Header, p Parts) Verdict {
+	if h == nil {
+		h = emptyHeader{}
+	}
 	mt, params, _ := mime.ParseMediaType(p.ContentType)
 	reportType := strings.ToLower(params["report-type"])
 	if mt == "" {

@@ -92,6 +92,15 @@ func TestClassifyTable(t *testing.T) {
 	}
 }
 
+func TestNilHeader(t *testing.T) {
+	if v := Classify(nil, Parts{Text: "hello"}); v.Kind != KindNormal {
+		t.Errorf("Classify(nil) = %+v", v)
+	}
+	if ShouldAutoRespond(nil) {
+		t.Error("ShouldAutoRespond(nil) = true")
+	}
+}
+
 func TestParseDSNMultiple(t *testing.T) {
 	recs := parseDSN(dsnBody)
 	if len(recs) != 2 || recs[0].recipient != "ana@example.hr" || recs[1].action != "delayed" || recs[1].status != "4.2.2" {
