@@ -6,7 +6,12 @@
 // headers and subjects (in English, Croatian, Lithuanian, Greek, Slovenian
 // and a few more languages), RFC 3464 delivery status notifications, and the
 // non-standard bounce formats of common mail servers (qmail, Postfix, Exim,
-// Sendmail, Exchange/Office 365, Gmail, Yahoo, Courier, ...).
+// Sendmail, Exchange/Office 365, Gmail, Yahoo, Courier, ...) and Amazon SES
+// notifications. A person's reply to or forward of a bounce ("Fwd:
+// Undelivered Mail") is normal mail: someone wrote it.
+//
+// For "switchboard mail parse", "kind" is string(Verdict.Kind) and "bounce"
+// is {Bounce.Status, Bounce.Recipient, Bounce.Hard} of Verdict.Bounce.
 //
 // ARF feedback reports (RFC 5965, report-type=feedback-report) are not
 // bounces: the message was delivered and a recipient complained about it.
