@@ -183,15 +183,23 @@ func textRecipients(h Header, text string) []string {
 			skip[strings.ToLower(a)] = true
 		}
 	}
-	var out []string
+	var out, own []string
 	seen := map[string]bool{}
 	add := func(a string, skipOwn bool) {
 		a = cleanAddr(a)
 		la := strings.ToLower(a)
-		if !strings.Contains(a, "@") || seen[la] || skipOwn && skip[la] || isDaemon(a) {
+		if !strings.Contains(a, "@") || seen[la] || isDaemon(a) {
 			return
 		}
 		seen[la] = true
+		if skip[la] {
+			// The bounce's own addresses (usually the original sender) are
+			// kept aside: anonymised reports reuse them for the recipient.
+			if !skipOwn {
+				own = append(own, a)
+			}
+			return
+		}
 		out = append(out, a)
 	}
 	for _, l := range strings.Split(text, "\n") {
@@ -200,6 +208,9 @@ func textRecipients(h Header, text string) []string {
 				add(a, false)
 			}
 		}
+	}
+	if len(out) == 0 {
+		out = own
 	}
 	if len(out) == 0 {
 		for _, a := range reAddr.FindAllString(text, -1) {

@@ -118,7 +118,7 @@ func TestSisimaiCorpus(t *testing.T) {
 	check(t, "kind (files)", kind, 99.3)
 	check(t, "kind: bounces detected", kindBounce, 99.2)
 	check(t, "kind: auto-replies detected", kindAuto, 100)
-	check(t, "status exact", status, 84.7)
+	check(t, "status exact", status, 85.5)
 	check(t, "status class (4.x/5.x)", class, 97.1)
 	check(t, "hardbounce", hard, 87.5)
 	check(t, "reason (informative)", reason, 0)

@@ -88,7 +88,7 @@ var reasonWords = []struct {
 	{"policyviolation", []string{"policy", "not permitted", "prohibited", "not allowed"}},
 	{"blocked", []string{"blocked", "blacklist", "blocklist", "black list", "listed", "spamhaus", "rbl", "client host rejected", "access denied", "banned", "refused", "ip address", "reputation"}},
 	{"filtered", []string{"filtered", "filter", "rejected by the recipient", "refused by user", "user refuses", "recipient rejects"}},
-	{"expired", []string{"retry time", "timeout", "timed out", "expired", "giving up", "could not be delivered for", "has not been delivered", "was not delivered within", "queue too long", "too long in queue", "delayed", "delivery time", "retry limit", "retry period"}},
+	{"expired", []string{"retry time", "timeout", "timed out", "expired", "giving up", "could not be delivered for", "has not been delivered", "was not delivered within", "queue too long", "too long in queue", "delayed", "delivery time", "retry limit", "retry period", "for a long time", "aborted after", "requests to connect", "attempts"}},
 	{"networkerror", []string{"loop", "too many hops", "no route to host", "could not connect", "unable to connect", "connection refused", "network", "dns error", "temporary lookup failure"}},
 	{"mailererror", []string{"mailer error", "command failed", "procmail", "pipe to", "program"}},
 	{"systemerror", []string{"system error", "internal error", "server error", "configuration error", "system config", "temporary failure", "local error", "i/o error"}},
