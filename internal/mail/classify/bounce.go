@@ -160,9 +160,9 @@ func bounceFromText(h Header, p Parts) Verdict {
 	for _, r := range rcpts {
 		diag := textAbout(text, r)
 		b := Bounce{Recipient: r, Diagnostic: strings.TrimSpace(diag)}
-		status := findStatus(diag)
+		status := findFailStatus(diag)
 		if status == "" {
-			status = findStatus(text)
+			status = findFailStatus(text)
 		}
 		b.ReplyCode = findReplyCode(diag)
 		if b.ReplyCode == "" {

@@ -132,7 +132,7 @@ func fromDSN(h Header, p Parts) (Verdict, bool) {
 			diag = textAbout(text, r.recipient)
 		}
 		status := r.status
-		if s := findStatus(diag); s != "" && (status == "" || !generic(s)) {
+		if s := findFailStatus(diag); s != "" && (status == "" || !generic(s)) {
 			status = s
 		}
 		b.ReplyCode = findReplyCode(diag)

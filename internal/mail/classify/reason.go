@@ -15,14 +15,20 @@ var (
 )
 
 // findStatus returns the first RFC 3463 enhanced status code in s, or "".
-func findStatus(s string) string {
+func findStatus(s string) string { return scanStatus(s, false) }
+
+// findFailStatus returns the first failure (4.x.x or 5.x.x) status code in
+// s, skipping success codes from SMTP transcripts, or "".
+func findFailStatus(s string) string { return scanStatus(s, true) }
+
+func scanStatus(s string, failOnly bool) string {
 	for _, loc := range reNumToken.FindAllStringIndex(s, -1) {
 		tok := s[loc[0]:loc[1]]
 		parts := strings.Split(tok, ".")
 		if len(parts) != 3 || len(parts[0]) != 1 || len(parts[1]) != 1 || parts[1][0] > '7' || len(parts[2]) > 3 {
 			continue
 		}
-		if c := parts[0][0]; c != '2' && c != '4' && c != '5' {
+		if c := parts[0][0]; c != '4' && c != '5' && (c != '2' || failOnly) {
 			continue
 		}
 		if loc[0] > 0 && isWordish(s[loc[0]-1]) || loc[1] < len(s) && isWordish(s[loc[1]]) {
@@ -212,6 +218,9 @@ func finish(b *Bounce, status, diag string, rep *report, temp bool) {
 			code = "900"
 		}
 		status = class + ".0." + code
+	}
+	if status[0] != '4' && status[0] != '5' {
+		status = "5.0." + pseudoCodes["undefined"] // never report success as a bounce
 	}
 	b.Status = status
 	if status[0] == '4' && b.Reason == "hostunknown" {

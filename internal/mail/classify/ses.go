@@ -74,7 +74,7 @@ func fromSES(text string) (Verdict, bool) {
 		b := Bounce{Recipient: cleanAddr(r.EmailAddress), Diagnostic: diag, ReplyCode: findReplyCode(diag)}
 		status := findStatus(r.Status)
 		if status == "" {
-			status = findStatus(diag)
+			status = findFailStatus(diag)
 		}
 		finish(&b, status, diag, newReport(""), temp)
 		bs = append(bs, b)
