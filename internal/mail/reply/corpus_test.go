@@ -191,6 +191,41 @@ func TestSignatureFixtures(t *testing.T) {
 	scoreReport(t, "signature/stripped (signature)", pass, len(files), 83.3)
 }
 
+// TestSignatureMarked scores the talon signature/emails/P files, whose
+// signature lines are marked "#sig#" (and quoted lines "#reply#").
+func TestSignatureMarked(t *testing.T) {
+	dir := filepath.Join(sharedDir(t), "talon", "tests", "fixtures", "signature", "emails", "P")
+	files, _ := filepath.Glob(filepath.Join(dir, "*"))
+	pass, total := 0, 0
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil || !strings.Contains(string(b), "#sig#") {
+			continue
+		}
+		total++
+		body := string(b)
+		// Some files start with the message's own header; drop it.
+		if h, rest, ok := strings.Cut(body, "\n\n"); ok && strings.HasPrefix(h, "From: ") {
+			body = rest
+		}
+		var in, want []string
+		for _, l := range strings.Split(body, "\n") {
+			if rest, ok := strings.CutPrefix(l, "#sig#"); ok {
+				want = append(want, rest)
+				l = rest
+			}
+			in = append(in, strings.TrimPrefix(l, "#reply#"))
+		}
+		r := StripText(strings.Join(in, "\n"))
+		if squash(r.Signature) == squash(strings.Join(want, "\n")) {
+			pass++
+		} else {
+			t.Logf("%s: got signature %q want %q", filepath.Base(f), r.Signature, strings.Join(want, "\n"))
+		}
+	}
+	scoreReport(t, "signature/P #sig# (signature)", pass, total, 100)
+}
+
 // TestLooseFixtures covers the two talon fixtures outside the folders: the
 // quotation must go and some text must stay.
 func TestLooseFixtures(t *testing.T) {

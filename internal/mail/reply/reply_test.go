@@ -24,6 +24,8 @@ func TestStripTextTable(t *testing.T) {
 		{"iphone", "Hello\n\nSent from my iPhone\n\nOn Apr 3, 2012, at 4:19 PM, bob <b@example.com> wrote:\n\n> Hi", "Hello", "On Apr 3, 2012, at 4:19 PM, bob <b@example.com> wrote:\n\n> Hi", "Sent from my iPhone"},
 		{"outlook mobile", "Ok\n\nGet Outlook for Android", "Ok", "", "Get Outlook for Android"},
 		{"contact block", "Sure, done.\n\nGina Doe\ngina@example.com\n(555) 346-9947", "Sure, done.", "", "Gina Doe\ngina@example.com\n(555) 346-9947"},
+		{"dash name and address across blank lines", "That was it!\n\n -John Doe\n \n doe@example.com", "That was it!", "", "-John Doe\n \n doe@example.com"},
+		{"short lowercase lines with address stay", "Please write to\nbilling@example.com", "Please write to\nbilling@example.com", "", ""},
 		{"closing stays visible", "Hi. I am fine.\n\nThanks,\nAlex", "Hi. I am fine.\n\nThanks,\nAlex", "", ""},
 		{"crlf", "Yes\r\n\r\nOn Mon, Apr 2, 2012 at 6:26 PM, M <m@example.com> wrote:\r\n> Hi", "Yes", "On Mon, Apr 2, 2012 at 6:26 PM, M <m@example.com> wrote:\n> Hi", ""},
 		{"only quote falls back", "> Hi\n> there", "> Hi\n> there", "", ""},

@@ -3,6 +3,8 @@ package reply
 import (
 	"regexp"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 var (
@@ -59,7 +61,59 @@ func splitSignature(lines []string) (body, sig []string) {
 	if p > firstText && end-p >= 2 && end-p <= 10 && contactBlock(lines[p:end]) {
 		return lines[:p], lines[p:]
 	}
+	// 4. The same across blank lines: a run of short trailing lines that
+	// starts with a name ("-John Doe") and carries contact details.
+	if q := trailingShort(lines, firstText, end); q > firstText && q < end && nameish(lines[q]) && contactBlock(nonBlank(lines[q:end])) {
+		return lines[:q], lines[q:]
+	}
 	return lines, nil
+}
+
+// trailingShort returns where the run of short or blank lines ending the
+// text starts (at a non-blank line), holding at most 8 non-blank lines.
+func trailingShort(lines []string, firstText, end int) int {
+	q, n := end, 0
+	for q > firstText {
+		t := strings.TrimSpace(lines[q-1])
+		if t != "" {
+			if len([]rune(t)) > 60 || n == 8 || strings.ContainsAny(t[len(t)-1:], ".!?") && !nameish(t) {
+				break
+			}
+			n++
+		}
+		q--
+	}
+	for q < end && blank(lines[q]) {
+		q++
+	}
+	return q
+}
+
+// nameish reports whether l looks like a sign-off name: a few capitalised
+// words, optionally after a dash ("-John Doe", "John E. Doe, Ph.D.").
+func nameish(l string) bool {
+	t := strings.TrimLeft(strings.TrimSpace(l), "-–— ")
+	f := strings.Fields(t)
+	if len(f) == 0 || len(f) > 5 {
+		return false
+	}
+	for _, w := range f {
+		r, _ := utf8.DecodeRuneInString(w)
+		if !unicode.IsUpper(r) {
+			return false
+		}
+	}
+	return true
+}
+
+func nonBlank(lines []string) []string {
+	var out []string
+	for _, l := range lines {
+		if !blank(l) {
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 // isNameLine reports whether l looks like a bare name (a few words, no
