@@ -59,7 +59,7 @@ func findReplyCode(s string) string {
 
 // codeReasons maps specific enhanced status codes to a reason.
 var codeReasons = map[string]string{
-	"5.1.1": "userunknown", "5.1.0": "userunknown",
+	"5.1.1": "userunknown", "5.1.7": "rejected",
 	"5.1.2": "hostunknown", "5.4.1": "userunknown", "5.4.4": "hostunknown", "5.1.6": "hasmoved",
 	"5.2.2": "mailboxfull", "5.1.8": "rejected",
 	"5.3.4": "mesgtoobig", "5.2.3": "exceedlimit", "4.4.7": "expired",
@@ -145,8 +145,12 @@ func (r *report) compute() {
 	r.done = true
 	r.low = strings.ToLower(head(r.text, maxReasonText))
 	r.reason = reasonFromWords(r.low)
-	r.afterData = afterData.in(r.low)
+	r.afterData = afterData.in(r.low) || reDataLine.MatchString(r.low)
 }
+
+// reDataLine is a transcript line naming the DATA command on its own
+// ("SMTP command:\nDATA").
+var reDataLine = regexp.MustCompile(`(?m)^\s*data\s*$`)
 
 // reasonFor picks a reason from a status code and the diagnostic and
 // explanatory texts.
