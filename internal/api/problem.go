@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"switchboard/internal/desk"
+	"switchboard/internal/httperr"
 )
 
 // problemType is the base of every problem "type" URI; the suffix is the
@@ -34,27 +35,6 @@ type Problem struct {
 // client) when the client canceled the request before it was answered.
 const StatusClientClosedRequest = 499
 
-// statusOf maps a domain error code to its HTTP status. This is the one
-// place desk.Error codes become HTTP statuses.
-func statusOf(c desk.Code) int {
-	switch c {
-	case desk.EInvalid:
-		return http.StatusUnprocessableEntity
-	case desk.ENotFound:
-		return http.StatusNotFound
-	case desk.EConflict:
-		return http.StatusConflict
-	case desk.EUnauthorized:
-		return http.StatusUnauthorized
-	case desk.EForbidden:
-		return http.StatusForbidden
-	case desk.ERateLimited:
-		return http.StatusTooManyRequests
-	default:
-		return http.StatusInternalServerError
-	}
-}
-
 // writeError answers with the problem+json form of a service error. Internal
 // errors are logged with their real cause and answered with a generic detail.
 func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
@@ -75,7 +55,7 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	code := desk.ErrorCode(err)
-	status := statusOf(code)
+	status := httperr.Status(code)
 	p := Problem{Status: status, Code: string(code), Detail: desk.ErrorMessage(err)}
 	var de *desk.Error
 	if errors.As(err, &de) && len(de.Fields) > 0 {

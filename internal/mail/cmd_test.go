@@ -7,13 +7,14 @@ import (
 	"path/filepath"
 	"reflect"
 	"sort"
+	"switchboard/internal/mail/mailtest"
 	"testing"
 )
 
 // TestRunParseContract runs RunParse over corpus files and checks the
 // JSON has exactly the keys of DESIGN.md, arrays never null.
 func TestRunParseContract(t *testing.T) {
-	td := mailTestdata(t)
+	td := mailtest.Corpus(t)
 	files, _ := filepath.Glob(filepath.Join(td, "stalwart/resources/eml/*/*.eml"))
 	talon, _ := filepath.Glob(filepath.Join(td, "talon/tests/fixtures/standard_replies/*.eml"))
 	files = append(files, talon...)

@@ -8,37 +8,13 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"switchboard/internal/mail/mailtest"
 	"testing"
 )
 
-// mailTestdata returns ../shared/testdata/mail beside the repository root
-// (found by walking up to go.mod), skipping the test when it is absent.
-func mailTestdata(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("go.mod not found")
-		}
-		dir = parent
-	}
-	td := filepath.Join(dir, "..", "shared", "testdata", "mail")
-	if _, err := os.Stat(td); err != nil {
-		t.Skipf("corpus not found at %s", td)
-	}
-	return td
-}
-
 // corpusFiles lists every message file of the whole mail corpus.
 func corpusFiles(t testing.TB) []string {
-	td := mailTestdata(t)
+	td := mailtest.Corpus(t)
 	var files []string
 	for _, root := range []string{"stalwart/resources/eml", "sisimai/maildir", "talon/tests/fixtures"} {
 		filepath.WalkDir(filepath.Join(td, root), func(path string, d os.DirEntry, err error) error {
@@ -242,7 +218,7 @@ var stalwartThresholds = map[string]float64{
 // message is scored as stored and, as SMTP delivers mail, with CRLF line
 // ends against X.crlf.json ("FOLDER/crlf").
 func TestStalwartCorpus(t *testing.T) {
-	td := mailTestdata(t)
+	td := mailtest.Corpus(t)
 	for _, folder := range []string{"rfc", "thirdparty", "malformed", "legacy"} {
 		files, _ := filepath.Glob(filepath.Join(td, "stalwart/resources/eml", folder, "*.eml"))
 		for _, crlf := range []bool{false, true} {

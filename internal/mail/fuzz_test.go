@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"switchboard/internal/mail/mailtest"
 	"testing"
 	"unicode/utf8"
 )
@@ -49,7 +50,7 @@ func FuzzParse(f *testing.F) {
 // FuzzHeaderParsers feeds arbitrary header values to the header parsers,
 // seeded with stalwart's header unit cases: no panic, UTF-8 out.
 func FuzzHeaderParsers(f *testing.F) {
-	td := mailTestdata(f)
+	td := mailtest.Corpus(f)
 	for _, name := range []string{"address", "content_type", "date", "id", "unstructured", "list"} {
 		b, err := os.ReadFile(td + "/stalwart/resources/" + name + ".json")
 		if err != nil {
@@ -82,7 +83,7 @@ func FuzzHeaderParsers(f *testing.F) {
 // FuzzHTML feeds arbitrary HTML to HTMLToText and SanitizeHTML, seeded
 // with the talon HTML replies: no panic, and no script survives.
 func FuzzHTML(f *testing.F) {
-	files, _ := filepath.Glob(mailTestdata(f) + "/talon/tests/fixtures/html_replies/*.html")
+	files, _ := filepath.Glob(mailtest.Corpus(f) + "/talon/tests/fixtures/html_replies/*.html")
 	for _, file := range files {
 		if b, err := os.ReadFile(file); err == nil {
 			f.Add(string(b))

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"switchboard/internal/mail/mailtest"
 	"testing"
 )
 
@@ -17,7 +18,7 @@ type headerCase struct {
 // loadHeaderCases reads stalwart/resources/NAME.json.
 func loadHeaderCases(t *testing.T, name string) []headerCase {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(mailTestdata(t), "stalwart/resources", name+".json"))
+	b, err := os.ReadFile(filepath.Join(mailtest.Corpus(t), "stalwart/resources", name+".json"))
 	if err != nil {
 		t.Fatal(err)
 	}

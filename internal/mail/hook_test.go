@@ -6,13 +6,14 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"switchboard/internal/mail/mailtest"
 	"testing"
 )
 
 // TestClassifyHookAndHeaders runs the sisimai auto-replies through Parse
 // with a Classify hook reading the raw headers, as the classifier will.
 func TestClassifyHookAndHeaders(t *testing.T) {
-	files, _ := filepath.Glob(filepath.Join(mailTestdata(t), "sisimai/maildir/bsd/rfc3834-*.eml"))
+	files, _ := filepath.Glob(filepath.Join(mailtest.Corpus(t), "sisimai/maildir/bsd/rfc3834-*.eml"))
 	if len(files) == 0 {
 		t.Fatal("no rfc3834 files")
 	}
@@ -46,7 +47,7 @@ func TestClassifyHookAndHeaders(t *testing.T) {
 // message exposes the expected status code to the classifier: in the
 // text or in an attachment (message/delivery-status, text/rfc822-headers).
 func TestBounceEvidence(t *testing.T) {
-	td := mailTestdata(t)
+	td := mailtest.Corpus(t)
 	b, err := os.ReadFile(filepath.Join(td, "sisimai/expected.json"))
 	if err != nil {
 		t.Fatal(err)

@@ -4,13 +4,14 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"switchboard/internal/mail/mailtest"
 	"testing"
 )
 
 // TestHTMLToTextTalon renders the HTML replies of nine mail clients and
 // checks the visible text is there and no markup, CSS or script leaks.
 func TestHTMLToTextTalon(t *testing.T) {
-	files, _ := filepath.Glob(filepath.Join(mailTestdata(t), "talon/tests/fixtures/html_replies/*.html"))
+	files, _ := filepath.Glob(filepath.Join(mailtest.Corpus(t), "talon/tests/fixtures/html_replies/*.html"))
 	if len(files) < 9 {
 		t.Fatalf("found %d html replies", len(files))
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"switchboard/internal/desk"
+	"switchboard/internal/httperr"
 )
 
 const (
@@ -60,7 +61,7 @@ func (a *app) login(w http.ResponseWriter, r *http.Request, rq *request) error {
 		default:
 			return err
 		}
-		a.showLogin(w, r, rq, statusOf(desk.ErrorCode(err)), d)
+		a.showLogin(w, r, rq, httperr.Status(desk.ErrorCode(err)), d)
 		return nil
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: sess.Token, Path: "/",

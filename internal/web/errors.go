@@ -6,26 +6,8 @@ import (
 	"net/http"
 
 	"switchboard/internal/desk"
+	"switchboard/internal/httperr"
 )
-
-// statusOf maps a desk error code to its HTTP status.
-func statusOf(code desk.Code) int {
-	switch code {
-	case desk.EInvalid:
-		return http.StatusUnprocessableEntity
-	case desk.ENotFound:
-		return http.StatusNotFound
-	case desk.EConflict:
-		return http.StatusConflict
-	case desk.EUnauthorized:
-		return http.StatusUnauthorized
-	case desk.EForbidden:
-		return http.StatusForbidden
-	case desk.ERateLimited:
-		return http.StatusTooManyRequests
-	}
-	return http.StatusInternalServerError
-}
 
 // errorData is what the error page and toast show.
 type errorData struct {
@@ -45,7 +27,7 @@ func (a *app) fail(w http.ResponseWriter, r *http.Request, rq *request, err erro
 	if errors.As(err, &mbe) {
 		code, err = desk.EInvalid, desk.Errorf(desk.EInvalid, "%s", rq.loc.T("error.too_large"))
 	}
-	status := statusOf(code)
+	status := httperr.Status(code)
 	d := errorData{Status: status, Code: code, Title: rq.loc.T("error.title." + string(code))}
 	if code == desk.EInternal {
 		a.log.ErrorContext(r.Context(), "web: request failed", slog.String("method", r.Method),

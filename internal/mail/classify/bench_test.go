@@ -4,13 +4,14 @@ import (
 	"net/textproto"
 	"os"
 	"path/filepath"
+	"switchboard/internal/mail/mailtest"
 	"testing"
 )
 
 // BenchmarkClassifyCorpus classifies every Sisimai message once per
 // iteration; ns/op divided by the message count is the per-message cost.
 func BenchmarkClassifyCorpus(b *testing.B) {
-	dir, ok := sharedDirOK()
+	dir, ok := mailtest.Dir()
 	if !ok {
 		b.Skip("shared test data not found")
 	}

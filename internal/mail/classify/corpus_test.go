@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"switchboard/internal/mail/mailtest"
 	"testing"
 )
 
@@ -52,7 +53,7 @@ func check(t *testing.T, name string, x tally, min float64) {
 }
 
 func TestSisimaiCorpus(t *testing.T) {
-	root := filepath.Join(sharedDir(t), "sisimai")
+	root := filepath.Join(mailtest.Corpus(t), "sisimai")
 	raw, err := os.ReadFile(filepath.Join(root, "expected.json"))
 	if err != nil {
 		t.Fatal(err)

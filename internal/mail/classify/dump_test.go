@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"switchboard/internal/mail/mailtest"
 	"testing"
 )
 
@@ -14,7 +15,7 @@ func TestDump(t *testing.T) {
 	if names == "" {
 		t.Skip("set CLASSIFY_DUMP")
 	}
-	root := filepath.Join(sharedDir(t), "sisimai", "maildir", "bsd")
+	root := filepath.Join(mailtest.Corpus(t), "sisimai", "maildir", "bsd")
 	for _, n := range strings.Split(names, ",") {
 		h, p := loadParts(t, filepath.Join(root, n+".eml"))
 		v := Classify(h, p)

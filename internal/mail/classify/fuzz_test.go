@@ -3,6 +3,7 @@ package classify
 import (
 	"os"
 	"path/filepath"
+	"switchboard/internal/mail/mailtest"
 	"testing"
 )
 
@@ -10,7 +11,7 @@ import (
 // to Classify and checks its invariants. Seeds: a sample of the Sisimai
 // corpus when present, plus testdata/fuzz.
 func FuzzClassify(f *testing.F) {
-	if dir, ok := sharedDirOK(); ok {
+	if dir, ok := mailtest.Dir(); ok {
 		files, _ := filepath.Glob(filepath.Join(dir, "sisimai", "maildir", "bsd", "*.eml"))
 		for i, file := range files {
 			if i%3 != 0 {
@@ -46,25 +47,4 @@ func FuzzClassify(f *testing.F) {
 		Classify(h, Parts{ContentType: h.Get("Content-Type"), Text: string(raw), DeliveryStatus: string(raw), Original: string(raw)})
 		ShouldAutoRespond(h, "support@example.com")
 	})
-}
-
-// sharedDirOK is sharedDir without a testing.TB.
-func sharedDirOK() (string, bool) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", false
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", false
-		}
-		dir = parent
-	}
-	d := filepath.Join(dir, "..", "shared", "testdata", "mail")
-	_, err = os.Stat(d)
-	return d, err == nil
 }

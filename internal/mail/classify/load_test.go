@@ -9,35 +9,10 @@ import (
 	"mime/quotedprintable"
 	"net/textproto"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 )
-
-// sharedDir finds ../shared/testdata/mail by walking up to go.mod.
-func sharedDir(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("go.mod not found")
-		}
-		dir = parent
-	}
-	d := filepath.Join(dir, "..", "shared", "testdata", "mail")
-	if _, err := os.Stat(d); err != nil {
-		t.Skipf("shared test data not found at %s", d)
-	}
-	return d
-}
 
 // splitMessage separates a raw message into a lenient header and its body.
 func splitMessage(raw []byte) (textproto.MIMEHeader, []byte) {

@@ -2,6 +2,7 @@ package classify
 
 import (
 	"path/filepath"
+	"switchboard/internal/mail/mailtest"
 	"testing"
 )
 
@@ -10,7 +11,7 @@ import (
 // wrongly taken for bounces or auto-replies. One stalwart message carries
 // "Precedence: list" and is, by design, auto_reply (reason "list").
 func TestNormalMailCorpora(t *testing.T) {
-	dir := sharedDir(t)
+	dir := mailtest.Corpus(t)
 	var files []string
 	for _, g := range []string{
 		"talon/tests/fixtures/standard_replies/*.eml",

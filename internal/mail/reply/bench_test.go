@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"switchboard/internal/mail/mailtest"
 	"testing"
 )
 
@@ -31,7 +32,7 @@ func BenchmarkStripTextLong(b *testing.B) {
 
 // BenchmarkStripHTML strips each talon HTML reply once per iteration.
 func BenchmarkStripHTML(b *testing.B) {
-	dir, ok := sharedDirOK()
+	dir, ok := mailtest.Dir()
 	if !ok {
 		b.Skip("shared test data not found")
 	}

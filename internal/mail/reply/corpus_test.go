@@ -11,32 +11,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"switchboard/internal/mail/mailtest"
 	"testing"
 )
-
-// sharedDir finds ../shared/testdata/mail by walking up to go.mod.
-func sharedDir(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("go.mod not found")
-		}
-		dir = parent
-	}
-	d := filepath.Join(dir, "..", "shared", "testdata", "mail")
-	if _, err := os.Stat(d); err != nil {
-		t.Skipf("shared test data not found at %s", d)
-	}
-	return d
-}
 
 // bodies returns the decoded text/plain and text/html bodies of an .eml file.
 func bodies(t testing.TB, path string) (text, html string) {
@@ -118,7 +95,7 @@ func scoreReport(t *testing.T, name string, pass, total int, min float64) {
 }
 
 func TestStandardReplies(t *testing.T) {
-	dir := filepath.Join(sharedDir(t), "talon", "tests", "fixtures", "standard_replies")
+	dir := filepath.Join(mailtest.Corpus(t), "talon", "tests", "fixtures", "standard_replies")
 	files, _ := filepath.Glob(filepath.Join(dir, "*.eml"))
 	var passText, passHTML, totalHTML int
 	for _, f := range files {
@@ -150,7 +127,7 @@ func TestStandardReplies(t *testing.T) {
 }
 
 func TestHTMLReplies(t *testing.T) {
-	dir := filepath.Join(sharedDir(t), "talon", "tests", "fixtures", "html_replies")
+	dir := filepath.Join(mailtest.Corpus(t), "talon", "tests", "fixtures", "html_replies")
 	files, _ := filepath.Glob(filepath.Join(dir, "*.html"))
 	want := squash("Hi. I am fine.\n\nThanks,\nAlex")
 	pass := 0
@@ -170,7 +147,7 @@ func TestHTMLReplies(t *testing.T) {
 }
 
 func TestSignatureFixtures(t *testing.T) {
-	dir := filepath.Join(sharedDir(t), "talon", "tests", "fixtures", "signature", "emails", "stripped")
+	dir := filepath.Join(mailtest.Corpus(t), "talon", "tests", "fixtures", "signature", "emails", "stripped")
 	files, _ := filepath.Glob(filepath.Join(dir, "*_body"))
 	pass := 0
 	for _, f := range files {
@@ -194,7 +171,7 @@ func TestSignatureFixtures(t *testing.T) {
 // TestSignatureMarked scores the talon signature/emails/P files, whose
 // signature lines are marked "#sig#" (and quoted lines "#reply#").
 func TestSignatureMarked(t *testing.T) {
-	dir := filepath.Join(sharedDir(t), "talon", "tests", "fixtures", "signature", "emails", "P")
+	dir := filepath.Join(mailtest.Corpus(t), "talon", "tests", "fixtures", "signature", "emails", "P")
 	files, _ := filepath.Glob(filepath.Join(dir, "*"))
 	pass, total := 0, 0
 	for _, f := range files {
@@ -229,7 +206,7 @@ func TestSignatureMarked(t *testing.T) {
 // TestLooseFixtures covers the two talon fixtures outside the folders: the
 // quotation must go and some text must stay.
 func TestLooseFixtures(t *testing.T) {
-	dir := filepath.Join(sharedDir(t), "talon", "tests", "fixtures")
+	dir := filepath.Join(mailtest.Corpus(t), "talon", "tests", "fixtures")
 	text, html := bodies(t, filepath.Join(dir, "reply-quotations-share-block.eml"))
 	for name, r := range map[string]Result{"share-block text": StripText(text), "share-block html": StripHTML(html)} {
 		if !strings.HasPrefix(r.Visible, "Hi Katharine") || strings.Contains(r.Visible, "From:") || strings.Contains(r.Visible, "wrote:") {

@@ -4,13 +4,14 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"switchboard/internal/mail/mailtest"
 	"testing"
 	"unicode/utf8"
 )
 
 // seedCorpus adds the talon fixtures (bodies as text) to a fuzz corpus.
 func seedCorpus(f *testing.F, html bool) {
-	dir, ok := sharedDirOK()
+	dir, ok := mailtest.Dir()
 	if !ok {
 		return
 	}
@@ -78,25 +79,4 @@ func FuzzStripHTML(f *testing.F) {
 			t.Fatalf("empty Visible with content: %+v", r)
 		}
 	})
-}
-
-// sharedDirOK finds ../shared/testdata/mail without a testing.TB.
-func sharedDirOK() (string, bool) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", false
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", false
-		}
-		dir = parent
-	}
-	d := filepath.Join(dir, "..", "shared", "testdata", "mail")
-	_, err = os.Stat(d)
-	return d, err == nil
 }
