@@ -1,5 +1,5 @@
 // Package cli implements the switchboard command line: serve, migrate,
-// user add, token create and help. Each command parses its own flags (the
+// user add, token create, mail parse and help. Each command parses its own flags (the
 // standard flag package), builds the typed configuration, and reports
 // errors on stderr with a non-zero exit code.
 package cli
@@ -54,6 +54,7 @@ func commands() []command {
 		{"migrate", "migrate [flags]\n      apply database migrations and exit", runMigrate},
 		{"user add", "user add --email E --name N --role admin|agent [--password-stdin]\n      add an agent; without --password-stdin a password is generated and printed once", runUserAdd},
 		{"token create", "token create --email E [--name LABEL]\n      print a new API token for that agent (only the token) on stdout", runTokenCreate},
+		{"mail parse", "mail parse [FILE]\n      parse one message (stdin without FILE) and print its JSON", runMailParse},
 	}
 }
 
@@ -80,7 +81,7 @@ func Run(ctx context.Context, args []string, sio IO) int {
 		err := c.run(ctx, sio, args[len(words):])
 		return report(sio.Stderr, c.name, err)
 	}
-	if args[0] == "user" || args[0] == "token" {
+	if args[0] == "user" || args[0] == "token" || args[0] == "mail" {
 		fmt.Fprintf(sio.Stderr, "switchboard: unknown %s command %q; see 'switchboard help'\n", args[0], strings.Join(args[1:], " "))
 	} else {
 		fmt.Fprintf(sio.Stderr, "switchboard: unknown command %q; see 'switchboard help'\n", args[0])

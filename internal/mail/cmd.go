@@ -3,7 +3,6 @@ package mail
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 )
@@ -19,15 +18,15 @@ func RunParse(stdin io.Reader, stdout io.Writer, args []string) error {
 		if args[0] != "-" {
 			f, err := os.Open(args[0])
 			if err != nil {
-				return fmt.Errorf("mail parse: %w", err)
+				return err
 			}
 			defer f.Close()
 			in = f
 		}
 	default:
-		return errors.New("mail parse: usage: switchboard mail parse [FILE]")
+		return errors.New("usage: switchboard mail parse [FILE]")
 	}
-	m, err := Parse(in, Options{})
+	m, err := Parse(in, Options{Classify: Analyze})
 	if err != nil {
 		return err
 	}
