@@ -104,14 +104,34 @@ func teamID(t *desk.TeamRef) any {
 // SaveTicket writes every mutable column of t (not its tags: see
 // SetTicketTags). If the subject changed, pass reindex to refresh search.
 func (tx *Tx) SaveTicket(ctx context.Context, t desk.Ticket, reindex bool) error {
+	return tx.saveTicket(ctx, t, reindex, "")
+}
+
+// SaveTicketText is SaveTicket that also adds text (a new message's) to
+// the ticket's search document: on PostgreSQL in the same UPDATE.
+func (tx *Tx) SaveTicketText(ctx context.Context, t desk.Ticket, text string) error {
+	text = truncateForIndex(strings.TrimSpace(text))
+	if !tx.pg || text == "" {
+		if err := tx.saveTicket(ctx, t, false, ""); err != nil {
+			return err
+		}
+		return tx.IndexMessageText(ctx, t.ID, text)
+	}
+	return tx.saveTicket(ctx, t, false, text)
+}
+
+func (tx *Tx) saveTicket(ctx context.Context, t desk.Ticket, reindex bool, pgText string) error {
+	search, args := "", []any{t.Subject, string(t.Status), string(t.Priority), string(t.Channel), t.Requester.ID,
+		refID(t.Assignee), teamID(t.Team), marshalMap(t.CustomFields), t.UpdatedAt,
+		t.FirstResponseAt, t.ResolvedAt, t.LastActivityAt, t.Preview, t.MessageCount,
+		nullInt(t.MergedInto)}
+	if pgText != "" {
+		search, args = ", search = search || to_tsvector('simple', ?)", append(args, pgText)
+	}
 	res, err := tx.exec(ctx, `UPDATE tickets SET subject = ?, status = ?, priority = ?, channel = ?,
 		requester_id = ?, assignee_id = ?, team_id = ?, custom_fields = ?, updated_at = ?,
 		first_response_at = ?, resolved_at = ?, last_activity_at = ?, preview = ?, message_count = ?,
-		merged_into = ? WHERE id = ?`,
-		t.Subject, string(t.Status), string(t.Priority), string(t.Channel), t.Requester.ID,
-		refID(t.Assignee), teamID(t.Team), marshalMap(t.CustomFields), t.UpdatedAt,
-		t.FirstResponseAt, t.ResolvedAt, t.LastActivityAt, t.Preview, t.MessageCount,
-		nullInt(t.MergedInto), t.ID)
+		merged_into = ?`+search+` WHERE id = ?`, append(args, t.ID)...)
 	if err != nil {
 		return fmt.Errorf("store: save ticket %d: %w", t.ID, err)
 	}

@@ -73,9 +73,6 @@ func (s *Service) AddMessage(ctx context.Context, a desk.Actor, ticketID int64, 
 		if err := tx.InsertMessage(ctx, &m, in.Attachments); err != nil {
 			return err
 		}
-		if err := tx.IndexMessageText(ctx, t.ID, text); err != nil {
-			return err
-		}
 		var evs []desk.Event
 		action := "reply"
 		if in.Internal {
@@ -112,7 +109,7 @@ func (s *Service) AddMessage(ctx context.Context, a desk.Actor, ticketID int64, 
 		if !in.Internal {
 			t.Preview = Preview(text)
 		}
-		if err := tx.SaveTicket(ctx, t, false); err != nil {
+		if err := tx.SaveTicketText(ctx, t, text); err != nil {
 			return err
 		}
 		if err := tx.InsertEvents(ctx, evs...); err != nil {

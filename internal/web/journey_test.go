@@ -157,6 +157,20 @@ func key(k string) chromedp.Action[chromedp.Void] {
 	})
 }
 
+// unlabelled lists the form controls of the page that have no label.
+const unlabelled = `[...document.querySelectorAll('input:not([type=hidden]),select,textarea')].filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')).map(el => el.name || el.id)`
+
+func checkLabels(t *testing.T, ctx context.Context, where string) {
+	t.Helper()
+	missing, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](unlabelled))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(missing) > 0 {
+		t.Errorf("%s: controls without a label: %v", where, missing)
+	}
+}
+
 // waitJS waits until a JavaScript expression is true. A form submitted
 // before htmx took over a freshly swapped element navigates (the no-script
 // fallback); the wait then starts again on the new page.
@@ -260,6 +274,7 @@ func TestJourney(t *testing.T) {
 	step(t, bo, "bo types", chromedp.SendKeys(chromedp.CSS("#composer textarea"), "Let me check"))
 	waitJS(t, ana, "Bo replying", `document.getElementById('presence').innerText.includes('Bo Agent is replying')`)
 	shot(ana, "ticket")
+	checkLabels(t, ana, "ticket page")
 
 	// Reply.
 	step(t, ana, "reply",
@@ -304,14 +319,17 @@ func TestJourney(t *testing.T) {
 	shot(ana, "shortcuts")
 	step(t, ana, "admin", chromedp.Navigate(base+"/admin/agents"), chromedp.WaitVisible(chromedp.CSS("main.admin")))
 	shot(ana, "admin")
+	checkLabels(t, ana, "admin agents")
 	waitJS(t, bo, "Ana left the ticket", `!document.getElementById('presence').innerText.includes('Ana Admin')`)
 	step(t, ana, "teams", chromedp.Navigate(base+"/admin/teams"), chromedp.WaitVisible(chromedp.CSS(".team-row")))
 	shot(ana, "admin-teams")
+	checkLabels(t, ana, "admin teams")
 	step(t, ana, "new token", chromedp.Navigate(base+"/admin/tokens"),
 		chromedp.SendKeys(chromedp.CSS("input[name=name]"), "CRM sync"),
 		chromedp.Click(chromedp.CSS("#new-token-h + form button[type=submit]")),
 		chromedp.WaitVisible(chromedp.ID("secret")))
 	shot(ana, "admin-tokens")
+	checkLabels(t, ana, "admin tokens")
 	step(t, ana, "contact", chromedp.Navigate(fmt.Sprintf("%s/contacts/%d", base, e.t1.Requester.ID)), chromedp.WaitVisible(chromedp.CSS(".contact-grid")))
 	shot(ana, "contact")
 	step(t, ana, "phone inbox", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile), chromedp.Navigate(base+"/inbox"), chromedp.WaitVisible(chromedp.ID("list")))

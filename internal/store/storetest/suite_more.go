@@ -24,6 +24,10 @@ func testSearch(t *testing.T, st *store.Store) {
 	sl := insertTicket(t, st, desk.Ticket{Subject: "Vprašanje", Requester: req}, "Kdaj bo paket prispel? Hvala.")
 	en := insertTicket(t, st, desk.Ticket{Subject: "Running late", Requester: req}, "The courier was running late.")
 	must(t, st.Write(ctx, func(tx *store.Tx) error { return tx.IndexMessageText(ctx, en.ID, "added later: kangaroo") }))
+	must(t, st.Write(ctx, func(tx *store.Tx) error {
+		lt.Preview = "saved with text"
+		return tx.SaveTicketText(ctx, lt, "Ačiū, wombat")
+	}))
 	cases := []struct {
 		q    string
 		want []int64
@@ -39,6 +43,7 @@ func testSearch(t *testing.T, st *store.Store) {
 		{"run", []int64{en.ID}}, // prefix match, no stemming needed
 		{"runs", nil},           // no English stemming
 		{"kangaroo", []int64{en.ID}},
+		{"wombat ačiū", []int64{lt.ID}},
 		{"courier kangaroo", []int64{en.ID}},
 		{"courier račun", nil},
 		{fmt.Sprintf("#%d", sl.Number), []int64{sl.ID}},

@@ -103,22 +103,24 @@
     }
   });
 
-  // Keep keyboard focus where it was when a region is replaced.
+  // Keep keyboard focus where it was when the region holding it is
+  // replaced (and only then: focus never jumps on its own).
   var focusId = null;
-  function remember() {
-    var a = document.activeElement;
-    if (a && a !== body && a.id) focusId = a.id;
+  function remember(e) {
+    var a = document.activeElement, t = e.detail && e.detail.target;
+    if (a && a !== body && a.id && t && t.contains && t.contains(a)) focusId = a.id;
   }
   function restore() {
     if (focusId && (!document.activeElement || document.activeElement === body)) {
       var el = document.getElementById(focusId);
       if (el) el.focus();
     }
+    focusId = null;
   }
   body.addEventListener("htmx:beforeSwap", remember);
   body.addEventListener("htmx:oobBeforeSwap", remember);
+  body.addEventListener("htmx:afterSwap", restore);
   body.addEventListener("htmx:oobAfterSwap", restore);
-  body.addEventListener("htmx:afterSettle", function () { restore(); focusId = null; });
 
   // Keep the newest message in view when the thread grows, unless the
   // agent scrolled up to read.
