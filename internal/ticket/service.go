@@ -7,6 +7,7 @@ package ticket
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -122,6 +123,9 @@ func (s *Service) Create(ctx context.Context, a desk.Actor, in desk.NewTicket) (
 	if err != nil {
 		fields["tags"] = "at most 50 characters per tag"
 	}
+	if why := checkFields(in.CustomFields); why != "" {
+		fields["custom_fields"] = why
+	}
 	for _, f := range in.Attachments {
 		if len(f.Data) > store.MaxAttachmentSize {
 			fields["attachments"] = "at most 25 MiB per file"
@@ -178,6 +182,29 @@ func (s *Service) Create(ctx context.Context, a desk.Actor, in desk.NewTicket) (
 	}
 	s.publish(ctx, realtime.TicketCreated, t.ID, a)
 	return t, nil
+}
+
+// Custom field limits.
+const (
+	MaxCustomFields     = 50   // fields per ticket
+	MaxCustomFieldKey   = 64   // characters in a field name
+	MaxCustomFieldValue = 2000 // characters in a value
+)
+
+// checkFields returns why a set of custom fields breaks the limits, or "".
+func checkFields(m map[string]string) string {
+	if len(m) > MaxCustomFields {
+		return fmt.Sprintf("at most %d custom fields", MaxCustomFields)
+	}
+	for k, v := range m {
+		if utf8.RuneCountInString(strings.TrimSpace(k)) > MaxCustomFieldKey {
+			return fmt.Sprintf("field names have at most %d characters", MaxCustomFieldKey)
+		}
+		if utf8.RuneCountInString(v) > MaxCustomFieldValue {
+			return fmt.Sprintf("values have at most %d characters", MaxCustomFieldValue)
+		}
+	}
+	return ""
 }
 
 // cleanFields drops custom fields with empty keys or values.

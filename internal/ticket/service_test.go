@@ -2,6 +2,7 @@ package ticket_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -259,6 +260,31 @@ func TestUpdate(t *testing.T) {
 		wantCode(t, err, desk.EInvalid)
 		_, err = f.svc.Update(ctx, f.agent, 123456, desk.TicketUpdate{Priority: &high})
 		wantCode(t, err, desk.ENotFound)
+		// Custom field limits: name and value length, and the count after merging.
+		for _, cf := range []map[string]string{
+			{strings.Repeat("k", ticket.MaxCustomFieldKey+1): "v"},
+			{"k": strings.Repeat("v", ticket.MaxCustomFieldValue+1)},
+		} {
+			_, err = f.svc.Update(ctx, f.agent, tk.ID, desk.TicketUpdate{CustomFields: cf})
+			wantCode(t, err, desk.EInvalid)
+		}
+		many := map[string]string{}
+		for i := range ticket.MaxCustomFields {
+			many[fmt.Sprintf("f%02d", i)] = "x"
+		}
+		_, err = f.svc.Update(ctx, f.agent, tk.ID, desk.TicketUpdate{CustomFields: many})
+		must(t, err)
+		_, err = f.svc.Update(ctx, f.agent, tk.ID, desk.TicketUpdate{CustomFields: map[string]string{"one-too-many": "x"}})
+		wantCode(t, err, desk.EInvalid)
+		many = map[string]string{}
+		for i := range ticket.MaxCustomFields {
+			many[fmt.Sprintf("f%02d", i)] = ""
+		}
+		_, err = f.svc.Update(ctx, f.agent, tk.ID, desk.TicketUpdate{CustomFields: many})
+		must(t, err)
+		_, err = f.svc.Create(ctx, f.agent, desk.NewTicket{Subject: "s", Body: "b", Requester: desk.ContactInput{Email: "cf@example.com"},
+			CustomFields: map[string]string{"k": strings.Repeat("v", ticket.MaxCustomFieldValue+1)}})
+		wantCode(t, err, desk.EInvalid)
 		tl, err := f.svc.Timeline(ctx, f.agent, tk.ID)
 		must(t, err)
 		actions := map[string]int{}

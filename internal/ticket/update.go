@@ -2,6 +2,7 @@ package ticket
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"sort"
 	"strings"
@@ -53,6 +54,9 @@ func (s *Service) Update(ctx context.Context, a desk.Actor, id int64, u desk.Tic
 	}
 	if removeTags, err = NormalizeTags(u.RemoveTags); err != nil {
 		fields["tags"] = "at most 50 characters per tag"
+	}
+	if why := checkFields(u.CustomFields); why != "" {
+		fields["custom_fields"] = why
 	}
 	if len(fields) > 0 {
 		return desk.Ticket{}, &desk.Error{Code: desk.EInvalid, Message: "Please correct the highlighted fields.", Fields: fields}
@@ -140,6 +144,9 @@ func (s *Service) Update(ctx context.Context, a desk.Actor, id int64, u desk.Tic
 			} else {
 				t.CustomFields[key] = v
 			}
+		}
+		if len(t.CustomFields) > MaxCustomFields {
+			return invalid("custom_fields", fmt.Sprintf("at most %d custom fields", MaxCustomFields))
 		}
 		if len(evs) == 0 {
 			return nil

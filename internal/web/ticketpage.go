@@ -3,6 +3,7 @@ package web
 import (
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -276,6 +277,7 @@ func (a *app) updateTicket(w http.ResponseWriter, r *http.Request, rq *request) 
 		tags := splitTags(form.Get("tags"))
 		u.Tags = &tags
 	}
+	u.CustomFields = customFields(form)
 	if _, err := a.cfg.Tickets.Update(r.Context(), rq.actor, id, u); err != nil {
 		return err
 	}
@@ -291,6 +293,28 @@ func (a *app) updateTicket(w http.ResponseWriter, r *http.Request, rq *request) 
 		toast = rq.loc.T("toast.assigned_me")
 	}
 	return a.afterChange(w, r, rq, id, toast)
+}
+
+// customFields reads the custom field inputs: "cf.NAME" edits an existing
+// field (empty clears it) and cf_new_key/cf_new_value add one. It returns
+// nil when the form has none.
+func customFields(form url.Values) map[string]string {
+	var out map[string]string
+	set := func(k, v string) {
+		if out == nil {
+			out = map[string]string{}
+		}
+		out[k] = strings.TrimSpace(v)
+	}
+	for k, vs := range form {
+		if name, ok := strings.CutPrefix(k, "cf."); ok && name != "" && len(vs) > 0 {
+			set(name, vs[0])
+		}
+	}
+	if k := strings.TrimSpace(form.Get("cf_new_key")); k != "" {
+		set(k, form.Get("cf_new_value"))
+	}
+	return out
 }
 
 // splitTags reads a comma or space separated tag list.
