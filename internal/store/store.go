@@ -117,7 +117,11 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 func openSQLite(ctx context.Context, path string) (*Store, error) {
 	base := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)" +
 		"&_pragma=synchronous(NORMAL)&_pragma=journal_mode(WAL)&_pragma=cache_size(-16000)&_pragma=mmap_size(268435456)"
-	w, err := sql.Open("sqlite", base+"&_txlock=immediate")
+	// The writer checkpoints the WAL every 8000 pages (32 MiB) rather than
+	// SQLite's 1000: every create rewrites the same right-most leaf of
+	// each index, so a rarer checkpoint copies each of those pages to the
+	// database once for many more transactions, and fsyncs less often.
+	w, err := sql.Open("sqlite", base+"&_txlock=immediate&_pragma=wal_autocheckpoint(8000)")
 	if err != nil {
 		return nil, fmt.Errorf("store: open sqlite %s: %w", path, err)
 	}
