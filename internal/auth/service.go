@@ -1,7 +1,7 @@
 // Package auth signs agents in and out: argon2id passwords, sessions
 // stored in the database (so several instances share them), API tokens
-// stored as SHA-256 hashes (one indexed lookup per request), and a login
-// rate limiter.
+// stored as SHA-256 hashes (one indexed lookup, then cached for two
+// seconds; see tokenCache), and a login rate limiter.
 package auth
 
 import (
@@ -28,6 +28,7 @@ type Service struct {
 	byIP      *limiter
 	byEmail   *limiter
 	dummyHash string
+	tokens    tokenCache
 }
 
 // Session is a signed-in browser session. Token goes in the cookie; CSRF is
@@ -171,26 +172,42 @@ func (s *Service) Logout(ctx context.Context, token string) error {
 }
 
 // Authenticate resolves an API bearer token to its agent's actor (Kind
-// ActorAPI), updating last_used_at at most once a minute.
+// ActorAPI), updating last_used_at at most once a minute. A resolved token
+// is cached for a short time (see tokenCache): revocations and agent
+// changes made through this process apply at once, those made by another
+// instance sharing the database within tokenCacheTTL.
 func (s *Service) Authenticate(ctx context.Context, bearer string) (desk.Actor, error) {
 	bad := desk.Errorf(desk.EUnauthorized, "Invalid or missing API token.")
 	if !strings.HasPrefix(bearer, TokenPrefix) {
 		return desk.Actor{}, bad
 	}
-	tok, ag, err := s.st.Read().TokenAgent(ctx, hashToken(bearer))
-	if desk.IsNotFound(err) || err == nil && !ag.Active {
-		return desk.Actor{}, bad
-	}
-	if err != nil {
-		return desk.Actor{}, err
-	}
-	now := s.now()
-	if tok.LastUsedAt == nil || now.Sub(*tok.LastUsedAt) >= time.Minute {
-		if err := s.st.Write(ctx, func(tx *store.Tx) error { return tx.TouchToken(ctx, tok.ID, now) }); err != nil {
+	h := hashToken(bearer)
+	gen := s.st.AuthGeneration()
+	wall := time.Now()
+	e, ok := s.tokens.get(h, gen, wall)
+	if !ok {
+		tok, ag, err := s.st.Read().TokenAgent(ctx, h)
+		if desk.IsNotFound(err) || err == nil && !ag.Active {
+			return desk.Actor{}, bad
+		}
+		if err != nil {
 			return desk.Actor{}, err
 		}
+		e = tokenEntry{actor: desk.Actor{Kind: desk.ActorAPI, AgentID: ag.ID, Name: ag.Name, Role: ag.Role},
+			tokenID: tok.ID, gen: gen, expires: wall.Add(tokenCacheTTL)}
+		if tok.LastUsedAt != nil {
+			e.lastUsed = *tok.LastUsedAt
+		}
+		s.tokens.put(h, e)
 	}
-	return desk.Actor{Kind: desk.ActorAPI, AgentID: ag.ID, Name: ag.Name, Role: ag.Role}, nil
+	now := s.now()
+	if e.lastUsed.IsZero() || now.Sub(e.lastUsed) >= time.Minute {
+		if err := s.st.Write(ctx, func(tx *store.Tx) error { return tx.TouchToken(ctx, e.tokenID, now) }); err != nil {
+			return desk.Actor{}, err
+		}
+		s.tokens.touched(h, now)
+	}
+	return e.actor, nil
 }
 
 // CreateToken makes a new API token for the agent with that id (admin only)

@@ -196,5 +196,22 @@ func TestTokens(t *testing.T) {
 		wantCode(t, err, desk.EUnauthorized)
 		must(t, f.auth.RevokeToken(ctx, adminActor, tok.ID))
 		wantCode(t, f.auth.RevokeToken(ctx, adminActor, tok.ID), desk.ENotFound)
+
+		// Cached tokens follow role changes and revocations at once.
+		on, admin := true, desk.RoleAdmin
+		_, err = f.team.UpdateAgent(ctx, adminActor, f.agent.ID, team.AgentUpdate{Active: &on})
+		must(t, err)
+		secret2, tok2, err := f.auth.CreateToken(ctx, adminActor, f.agent.ID, "CI 2")
+		must(t, err)
+		a, err = f.auth.Authenticate(ctx, secret2)
+		must(t, err)
+		_, err = f.team.UpdateAgent(ctx, adminActor, f.agent.ID, team.AgentUpdate{Role: &admin})
+		must(t, err)
+		if a, err = f.auth.Authenticate(ctx, secret2); err != nil || a.Role != desk.RoleAdmin {
+			t.Fatalf("after promotion: actor %+v, %v", a, err)
+		}
+		must(t, f.auth.RevokeToken(ctx, adminActor, tok2.ID))
+		_, err = f.auth.Authenticate(ctx, secret2)
+		wantCode(t, err, desk.EUnauthorized)
 	})
 }

@@ -132,6 +132,7 @@ func (tx *Tx) Tokens(ctx context.Context) ([]desk.APIToken, error) {
 
 // DeleteToken removes a token.
 func (tx *Tx) DeleteToken(ctx context.Context, id int64) error {
+	tx.authChanged = true
 	res, err := tx.exec(ctx, "DELETE FROM api_tokens WHERE id = ?", id)
 	if err != nil {
 		return fmt.Errorf("store: delete token %d: %w", id, err)

@@ -12,19 +12,13 @@ import (
 // its tags (t.Tags, normalised) and its first timeline events, setting
 // t.ID, t.Number, m.ID, m.TicketID and the events' TicketID. text is
 // indexed for search with the subject. On PostgreSQL, without files, it
-// is one statement (data-modifying CTEs) after the tag lookup, to spare
-// round trips on the busiest write path.
+// is one statement (data-modifying CTEs, creating missing tags too), to
+// spare round trips on the busiest write path.
 func (tx *Tx) CreateTicket(ctx context.Context, t *desk.Ticket, text string, m *desk.Message, files []desk.NewAttachment, evs []desk.Event) error {
 	if !tx.pg || len(files) > 0 {
 		return tx.createTicketSteps(ctx, t, text, m, files, evs)
 	}
-	var tagIDs []int64
-	if len(t.Tags) > 0 {
-		var err error
-		if tagIDs, err = tx.tagIDs(ctx, dedupe(t.Tags)); err != nil {
-			return err
-		}
-	}
+	tags := dedupe(t.Tags)
 	var agentID, contactID *int64
 	if m.Author != nil {
 		agentID = &m.Author.ID
@@ -61,20 +55,31 @@ func (tx *Tx) CreateTicket(ctx context.Context, t *desk.Ticket, text string, m *
 		}
 		b.WriteString(`) AS v (agent_id, actor, action, field, old_value, new_value, at))`)
 	}
-	if len(tagIDs) > 0 {
-		b.WriteString(`, g AS (INSERT INTO ticket_tags (ticket_id, tag_id) SELECT t.id, v.id FROM t, (VALUES `)
-		for i, id := range tagIDs {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString("(?::bigint)")
-			args = append(args, id)
-		}
-		b.WriteString(`) AS v (id))`)
+	if len(tags) > 0 {
+		// Missing tags are created in the same statement. A tag another
+		// transaction creates concurrently is neither in this statement's
+		// snapshot nor inserted by it; the count tells, and AddTicketTags
+		// then adds what is missing.
+		b.WriteString(`, nt AS (
+		INSERT INTO tags (name) SELECT n FROM unnest(?::text[]) AS n
+		WHERE NOT EXISTS (SELECT 1 FROM tags WHERE name = n) ON CONFLICT (name) DO NOTHING RETURNING id
+	), g AS (
+		INSERT INTO ticket_tags (ticket_id, tag_id)
+		SELECT t.id, x.id FROM t, (SELECT id FROM tags WHERE name = ANY (?::text[]) UNION ALL SELECT id FROM nt) AS x
+		RETURNING 1
+	) SELECT t.id, t.number, m.id, (SELECT count(*) FROM g) FROM t, m`)
+		args = append(args, tags, tags)
+	} else {
+		b.WriteString(" SELECT t.id, t.number, m.id, 0 FROM t, m")
 	}
-	b.WriteString(" SELECT t.id, t.number, m.id FROM t, m")
-	if err := tx.queryRow(ctx, b.String(), args...).Scan(&t.ID, &t.Number, &m.ID); err != nil {
+	var tagged int
+	if err := tx.queryRow(ctx, b.String(), args...).Scan(&t.ID, &t.Number, &m.ID, &tagged); err != nil {
 		return fmt.Errorf("store: create ticket: %w", mapErr(err))
+	}
+	if tagged < len(tags) {
+		if err := tx.AddTicketTags(ctx, t.ID, tags); err != nil {
+			return err
+		}
 	}
 	m.TicketID = t.ID
 	m.Attachments = []desk.Attachment{}

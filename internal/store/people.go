@@ -28,6 +28,7 @@ func (tx *Tx) InsertAgent(ctx context.Context, a desk.Agent, passwordHash string
 
 // UpdateAgent writes an agent's name, role and active flag.
 func (tx *Tx) UpdateAgent(ctx context.Context, a desk.Agent) error {
+	tx.authChanged = true
 	res, err := tx.exec(ctx, "UPDATE agents SET name = ?, role = ?, active = ? WHERE id = ?", a.Name, string(a.Role), a.Active, a.ID)
 	if err != nil {
 		return fmt.Errorf("store: update agent %d: %w", a.ID, err)

@@ -130,13 +130,15 @@ func (s *Store) writeSQLite(ctx context.Context, fn func(tx *Tx) error) (err err
 			}
 		}
 	}()
-	if err := fn(&Tx{r: w.conn, w: w, s: s}); err != nil {
+	tx := &Tx{r: w.conn, w: w, s: s}
+	if err := fn(tx); err != nil {
 		return err
 	}
 	if _, err := w.conn.ExecContext(context.WithoutCancel(ctx), "COMMIT"); err != nil {
 		return fmt.Errorf("store: commit: %w", mapErr(err))
 	}
 	done = true
+	tx.committed()
 	return nil
 }
 

@@ -30,6 +30,9 @@ type Tx struct {
 	w  *writer // SQLite write transaction: the writer and its statements
 	pg bool
 	s  *Store
+	// authChanged is set by writes that change credentials; the store
+	// bumps its AuthGeneration after such a transaction commits.
+	authChanged bool
 }
 
 // Read returns a Tx on the read pool for queries outside a transaction.
@@ -60,7 +63,15 @@ func (s *Store) Write(ctx context.Context, fn func(tx *Tx) error) error {
 		return fmt.Errorf("store: commit: %w", mapErr(err))
 	}
 	committed = true
+	tx.committed()
 	return nil
+}
+
+// committed runs after the transaction commits.
+func (tx *Tx) committed() {
+	if tx.authChanged {
+		tx.s.authGen.Add(1)
+	}
 }
 
 // Engine returns the engine of the store this Tx belongs to.
