@@ -45,6 +45,13 @@ var views = []view{
 		return desk.TicketFilter{Statuses: active, TeamID: &ds.teams[2], Tag: "escalated"}
 	}},
 	{"tag-vip", func(ds *dataset) desk.TicketFilter { return desk.TicketFilter{Tag: "vip"} }},
+	{"tag-rare", func(ds *dataset) desk.TicketFilter { return desk.TicketFilter{Tag: rareTag} }},
+	{"open+team+tag-rare", func(ds *dataset) desk.TicketFilter {
+		return desk.TicketFilter{Statuses: active, TeamID: &ds.teams[2], Tag: rareTag}
+	}},
+	{"tag-oldest", func(ds *dataset) desk.TicketFilter { return desk.TicketFilter{Tag: oldestTag} }},
+	{"unassigned-any-status", func(ds *dataset) desk.TicketFilter { return desk.TicketFilter{Unassigned: true} }},
+	{"team-any-status", func(ds *dataset) desk.TicketFilter { return desk.TicketFilter{TeamID: &ds.teams[1]} }},
 	{"search", func(ds *dataset) desk.TicketFilter {
 		return desk.TicketFilter{Statuses: active, Query: "invoice refund"}
 	}},
@@ -62,6 +69,7 @@ func BenchmarkInbox(b *testing.B) {
 		for _, n := range sizes(b) {
 			b.Run(engine+"/"+label(n), func(b *testing.B) {
 				ds := openDataset(b, engine, n)
+				addRareTags(b, ds, n)
 				svc := ticket.New(ds.st, realtime.NewLocal(0), desk.SystemClock{})
 				agent := desk.Actor{Kind: desk.ActorAgent, AgentID: ds.agents[3], Name: "Agent 3", Role: desk.RoleAgent}
 				for _, v := range views {
@@ -120,4 +128,34 @@ func measure(b *testing.B, fn func() error) {
 	slices.Sort(lat)
 	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+}
+
+// Tags for the worst cases of the tag filter: rareTag is on 5 tickets
+// spread over the whole time range, oldestTag on the oldest ticket only
+// (the last one a walk in inbox order would reach).
+const (
+	rareTag   = "bench-rare"
+	oldestTag = "bench-oldest"
+)
+
+// addRareTags puts rareTag on 5 tickets and oldestTag on one, once per
+// dataset (datasets made before these views existed get them here).
+func addRareTags(b *testing.B, ds *dataset, n int) {
+	b.Helper()
+	ctx := context.Background()
+	err := ds.st.Write(ctx, func(tx *store.Tx) error {
+		tags, err := tx.Tags(ctx)
+		if err != nil || slices.Contains(tags, rareTag) {
+			return err
+		}
+		for k := range 5 {
+			if err := tx.AddTicketTags(ctx, int64(k*(n/5)+7), []string{rareTag}); err != nil {
+				return err
+			}
+		}
+		return tx.AddTicketTags(ctx, 1, []string{oldestTag})
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
 }

@@ -132,6 +132,13 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 		w.Close()
 		return nil, fmt.Errorf("store: open sqlite %s: %w", path, err)
 	}
+	// Planner statistics, as SQLite advises for long-lived connections:
+	// analyze the tables that need it (sampled, so fast at any size), and
+	// again on Close.
+	if _, err := w.ExecContext(ctx, "PRAGMA analysis_limit = 1000; PRAGMA optimize = 0x10002"); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("store: optimize sqlite %s: %w", path, err)
+	}
 	r, err := sql.Open("sqlite", base+"&_pragma=query_only(1)")
 	if err != nil {
 		w.Close()
@@ -221,7 +228,11 @@ func (s *Store) Close() error {
 		s.writer.sem <- struct{}{} // wait for the current write
 		s.writer.reset()
 	}
-	err := s.write.Close()
+	var err error
+	if s.engine == EngineSQLite {
+		_, err = s.write.Exec("PRAGMA optimize") // statistics for the next start
+	}
+	err = errors.Join(err, s.write.Close())
 	if s.read != s.write {
 		err = errors.Join(err, s.read.Close())
 	}

@@ -22,6 +22,7 @@ func Run(t *testing.T, newStore func(t *testing.T) *store.Store) {
 		{"Tickets/Tags", testTags},
 		{"Tickets/KeysetPagination", testKeyset},
 		{"Tickets/Filters", testFilters},
+		{"Tickets/KeysetFilters", testKeysetFilters},
 		{"Tickets/Search", testSearch},
 		{"Tickets/Counts", testCounts},
 		{"Messages/AttachmentsDedupe", testAttachments},
