@@ -12,6 +12,10 @@ import (
 	"net/http"
 	"path"
 	"strings"
+
+	"github.com/tdewolff/minify/v2"
+	"github.com/tdewolff/minify/v2/css"
+	"github.com/tdewolff/minify/v2/js"
 )
 
 //go:embed static
@@ -38,11 +42,8 @@ func loadStatic() (*staticFiles, error) {
 		if err != nil {
 			return err
 		}
-		switch path.Base(p) {
-		case "app.js":
-			body = compactJS(body)
-		case "app.css":
-			body = compactCSS(body)
+		if body, err = minifyAsset(path.Ext(p), body); err != nil {
+			return fmt.Errorf("minify %s: %w", p, err)
 		}
 		sum := sha256.Sum256(body)
 		f := &staticFile{body: body, hash: hex.EncodeToString(sum[:6]), ctype: mime.TypeByExtension(path.Ext(p))}
@@ -104,34 +105,23 @@ func (s *staticFiles) serve(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// compactJS drops indentation and whole-line comments from our own script
-// (line breaks stay, so the meaning cannot change). It spares a build step.
-func compactJS(src []byte) []byte {
-	var out bytes.Buffer
-	for line := range strings.SplitSeq(string(src), "\n") {
-		line = strings.TrimSpace(line)
-		if line == "" || strings.HasPrefix(line, "//") {
-			continue
-		}
-		out.WriteString(line)
-		out.WriteByte('\n')
-	}
-	return out.Bytes()
-}
+// minifier minifies the scripts and stylesheets once, when the assets are
+// loaded at start-up, so the binary needs no build step and pages stay
+// under UX.md's 100 KB budget.
+var minifier = func() *minify.M {
+	m := minify.New()
+	m.AddFunc("text/css", css.Minify)
+	m.AddFunc("application/javascript", js.Minify)
+	return m
+}()
 
-// compactCSS drops comments and line breaks from our stylesheet.
-func compactCSS(src []byte) []byte {
-	s := string(src)
-	for {
-		i := strings.Index(s, "/*")
-		if i < 0 {
-			break
-		}
-		j := strings.Index(s[i:], "*/")
-		if j < 0 {
-			break
-		}
-		s = s[:i] + s[i+j+2:]
+// minifyAsset minifies a .js or .css asset and returns others unchanged.
+func minifyAsset(ext string, body []byte) ([]byte, error) {
+	switch ext {
+	case ".js":
+		return minifier.Bytes("application/javascript", body)
+	case ".css":
+		return minifier.Bytes("text/css", body)
 	}
-	return []byte(strings.ReplaceAll(s, "\n", ""))
+	return body, nil
 }
