@@ -3,6 +3,7 @@ package auth_test
 import (
 	"context"
 	"strings"
+	"switchboard/internal/desk/desktest"
 	"testing"
 	"time"
 
@@ -13,19 +14,10 @@ import (
 	"switchboard/internal/team"
 )
 
-func must(t *testing.T, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
-func wantCode(t *testing.T, err error, code desk.Code) {
-	t.Helper()
-	if got := desk.ErrorCode(err); got != code {
-		t.Fatalf("error code = %q (%v), want %q", got, err, code)
-	}
-}
+var (
+	must     = desktest.Must
+	wantCode = desktest.WantCode
+)
 
 func TestPasswordHash(t *testing.T) {
 	h, err := auth.HashPassword("correct horse")

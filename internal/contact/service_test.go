@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"switchboard/internal/desk/desktest"
 	"testing"
 
 	"switchboard/internal/contact"
@@ -12,19 +13,10 @@ import (
 	"switchboard/internal/store/storetest"
 )
 
-func must(t *testing.T, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
-func wantCode(t *testing.T, err error, code desk.Code) {
-	t.Helper()
-	if got := desk.ErrorCode(err); got != code {
-		t.Fatalf("error code = %q (%v), want %q", got, err, code)
-	}
-}
+var (
+	must     = desktest.Must
+	wantCode = desktest.WantCode
+)
 
 func TestContacts(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, st *store.Store) {

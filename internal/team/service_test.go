@@ -3,6 +3,7 @@ package team_test
 import (
 	"context"
 	"slices"
+	"switchboard/internal/desk/desktest"
 	"testing"
 
 	"switchboard/internal/desk"
@@ -11,19 +12,10 @@ import (
 	"switchboard/internal/team"
 )
 
-func must(t *testing.T, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
-func wantCode(t *testing.T, err error, code desk.Code) {
-	t.Helper()
-	if got := desk.ErrorCode(err); got != code {
-		t.Fatalf("error code = %q (%v), want %q", got, err, code)
-	}
-}
+var (
+	must     = desktest.Must
+	wantCode = desktest.WantCode
+)
 
 func TestAgentsAndTeams(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, st *store.Store) {

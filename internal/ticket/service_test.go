@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"switchboard/internal/desk/desktest"
 	"testing"
 	"time"
 
@@ -14,6 +15,11 @@ import (
 	"switchboard/internal/store/storetest"
 	"switchboard/internal/team"
 	"switchboard/internal/ticket"
+)
+
+var (
+	must     = desktest.Must
+	wantCode = desktest.WantCode
 )
 
 // fixture is a fresh store with services, an admin, an agent and a team.
@@ -49,20 +55,6 @@ func newFixture(t *testing.T, st *store.Store) *fixture {
 	f.sales, err = f.team.CreateTeam(ctx, desk.System, "Sales", []int64{ag.ID})
 	must(t, err)
 	return f
-}
-
-func must(t *testing.T, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
-func wantCode(t *testing.T, err error, code desk.Code) {
-	t.Helper()
-	if got := desk.ErrorCode(err); got != code {
-		t.Fatalf("error code = %q (%v), want %q", got, err, code)
-	}
 }
 
 func (f *fixture) create(t *testing.T, subject, email string) desk.Ticket {
