@@ -3,8 +3,12 @@ package web
 import (
 	"context"
 	"fmt"
+	"net/http/httptest"
 	"net/url"
+	"strings"
 	"testing"
+
+	"github.com/chromedp/chromedp"
 
 	"switchboard/internal/desk"
 	"switchboard/internal/store"
@@ -72,4 +76,44 @@ func TestContactEdit(t *testing.T) {
 			{name: "refused edits changed nothing", req: get(cpath), status: 200, absent: []string{"Hacked"}},
 		})
 	})
+}
+
+// TestContactEditBrowser edits a customer in headless Chromium: a refused
+// address shows its field message, a good edit updates the card in place.
+func TestContactEditBrowser(t *testing.T) {
+	ctx := browser(t)
+	e := newEnv(t, storetest.NewSQLite(t))
+	srv := httptest.NewServer(e.h)
+	defer func() { srv.CloseClientConnections(); srv.Close() }()
+	shot := shooter(t)
+	login(t, ctx, srv.URL, "bo@example.com")
+	step(t, ctx, "open edit", chromedp.Navigate(fmt.Sprintf("%s/contacts/%d", srv.URL, e.t1.Requester.ID)),
+		chromedp.WaitVisible(chromedp.CSS(".contact-edit summary")), chromedp.Click(chromedp.CSS(".contact-edit summary")),
+		chromedp.WaitVisible(chromedp.ID("ce-emails")))
+	step(t, ctx, "bad address", chromedp.SendKeys(chromedp.ID("ce-emails"), "\nnot an email"),
+		chromedp.Click(chromedp.CSS(".contact-edit button[type=submit]")), chromedp.WaitVisible(chromedp.CSS(".toast.error")))
+	toast, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('.toast.error').textContent`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(toast, "Email: invalid address not an email") {
+		t.Errorf("error toast %q lacks the field message", toast)
+	}
+	shot(ctx, "x-contact-edit-error")
+	step(t, ctx, "good edit", chromedp.SetValue(chromedp.ID("ce-emails"), "cleo@example.com\ncleo.work@example.com"),
+		chromedp.SetValue(chromedp.ID("ce-phones"), "+385 91 555 0101"), chromedp.SendKeys(chromedp.ID("ce-company-new"), "Acme Ltd"),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('.toast.error').remove()`), // it may cover the button
+		chromedp.Click(chromedp.CSS(".contact-edit button[type=submit]")))
+	waitJS(t, ctx, "saved", `document.getElementById('contact-card').textContent.includes('Acme Ltd')`)
+	card, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById('contact-card').textContent`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"cleo.work@example.com", "+385 91 555 0101", "Acme Ltd"} {
+		if !strings.Contains(card, s) {
+			t.Errorf("card after save lacks %q: %q", s, card)
+		}
+	}
+	step(t, ctx, "reopen", chromedp.Click(chromedp.CSS(".contact-edit summary")), chromedp.WaitVisible(chromedp.ID("ce-emails")))
+	shot(ctx, "x-contact-edit")
 }
