@@ -79,6 +79,7 @@ func TestAuthorization(t *testing.T) {
 				url.Values{"target": {tid}}, see, see, see},
 			{"GET", "/attachments/{id}", fixed(fmt.Sprintf("/attachments/%d", attID)), nil, see, ok, ok},
 			{"GET", "/contacts/{id}", fixed(fmt.Sprintf("/contacts/%d", e.t1.Requester.ID)), nil, see, ok, ok},
+			{"POST", "/contacts/{id}", fixed(fmt.Sprintf("/contacts/%d", e.t3.Requester.ID)), url.Values{"name": {"Dan Doe"}, "phones": {"+1 555 0100"}}, see, see, see},
 			{"GET", "/events", fixed("/events"), nil, unauth, ok, ok},
 			{"GET", "/admin", fixed("/admin"), nil, see, forb, see},
 			{"GET", "/admin/agents", fixed("/admin/agents"), nil, see, forb, ok},

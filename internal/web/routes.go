@@ -77,6 +77,7 @@ func (a *app) routes() []route {
 		{"POST", "/tickets/{id}/merge", agent, action, a.mergeTicket},
 		{"GET", "/attachments/{id}", agent, page, a.attachment},
 		{"GET", "/contacts/{id}", agent, page, a.contactPage},
+		{"POST", "/contacts/{id}", agent, action, a.updateContact},
 		{"GET", "/events", agent, stream, a.events},
 
 		{"GET", "/admin", admin, page, a.adminHome},
