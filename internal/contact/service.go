@@ -31,6 +31,9 @@ type Update struct {
 	Emails    *[]string // replaces the set; the first is primary; must stay non-empty
 	Phones    *[]string
 	CompanyID *int64 // 0 clears
+	// CompanyName sets the company by name (ignoring case), creating it
+	// if there is none; it takes precedence over CompanyID when not empty.
+	CompanyName *string
 }
 
 // Get returns one contact.
@@ -118,7 +121,13 @@ func (s *Service) Update(ctx context.Context, a desk.Actor, id int64, u Update) 
 		if u.Name != nil {
 			c.Name = strings.TrimSpace(*u.Name)
 		}
-		if u.CompanyID != nil {
+		if u.CompanyName != nil && strings.TrimSpace(*u.CompanyName) != "" {
+			co, err := tx.EnsureCompany(ctx, strings.TrimSpace(*u.CompanyName), store.Now(s.clk.Now()))
+			if err != nil {
+				return err
+			}
+			c.Company = &co
+		} else if u.CompanyID != nil {
 			if *u.CompanyID == 0 {
 				c.Company = nil
 			} else {

@@ -112,3 +112,46 @@ func TestContactList(t *testing.T) {
 		}
 	})
 }
+
+// TestCompanyByName sets a contact's company by name: an existing one is
+// found whatever its case, a new one is created, and an update refused for
+// its emails creates no company.
+func TestCompanyByName(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		svc := contact.New(st, nil)
+		agent := desk.Actor{Kind: desk.ActorAgent, AgentID: 1, Name: "A", Role: desk.RoleAgent}
+		c, err := svc.FindOrCreate(ctx, agent, "jonas@example.lt", "Jonas")
+		must(t, err)
+		acme, err := svc.CreateCompany(ctx, agent, "Acme UAB", "")
+		must(t, err)
+		name := "  acme uab "
+		c, err = svc.Update(ctx, agent, c.ID, contact.Update{CompanyName: &name})
+		must(t, err)
+		if c.Company == nil || c.Company.ID != acme.ID {
+			t.Fatalf("existing company by name: %+v", c.Company)
+		}
+		name = "Baltic Amber"
+		c, err = svc.Update(ctx, agent, c.ID, contact.Update{CompanyName: &name})
+		must(t, err)
+		if c.Company == nil || c.Company.Name != "Baltic Amber" {
+			t.Fatalf("new company by name: %+v", c.Company)
+		}
+		bad := []string{"not an address"}
+		name = "Never Made"
+		_, err = svc.Update(ctx, agent, c.ID, contact.Update{Emails: &bad, CompanyName: &name})
+		wantCode(t, err, desk.EInvalid)
+		// The conflict is found inside the transaction, after the company
+		// was inserted: the rollback must take the company with it.
+		_, err = svc.FindOrCreate(ctx, agent, "taken@example.lt", "Other")
+		must(t, err)
+		taken := []string{"taken@example.lt"}
+		_, err = svc.Update(ctx, agent, c.ID, contact.Update{Emails: &taken, CompanyName: &name})
+		wantCode(t, err, desk.EConflict)
+		cos, err := svc.Companies(ctx, agent)
+		must(t, err)
+		if len(cos) != 2 {
+			t.Fatalf("companies after a refused update: %+v", cos)
+		}
+	})
+}

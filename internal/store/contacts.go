@@ -299,6 +299,21 @@ func (tx *Tx) InsertCompany(ctx context.Context, name, domain string, at time.Ti
 	return id, nil
 }
 
+// EnsureCompany returns the company with that name (ignoring case),
+// creating it first if there is none. Concurrent calls with the same name
+// end with one company: the insert yields to the unique index on lower(name).
+func (tx *Tx) EnsureCompany(ctx context.Context, name string, at time.Time) (desk.Company, error) {
+	if _, err := tx.exec(ctx, "INSERT INTO companies (name, domain, created_at) VALUES (?, '', ?) ON CONFLICT DO NOTHING", name, at); err != nil {
+		return desk.Company{}, fmt.Errorf("store: ensure company %q: %w", name, err)
+	}
+	var c desk.Company
+	err := tx.queryRow(ctx, "SELECT id, name, domain FROM companies WHERE lower(name) = lower(?)", name).Scan(&c.ID, &c.Name, &c.Domain)
+	if err != nil {
+		return c, wrap(err, "Company", "ensure company %q", name)
+	}
+	return c, nil
+}
+
 // Company returns one company.
 func (tx *Tx) Company(ctx context.Context, id int64) (desk.Company, error) {
 	var c desk.Company

@@ -74,8 +74,9 @@ func (a *app) updateContact(w http.ResponseWriter, r *http.Request, rq *request)
 		ps := splitLines(form.Get("phones"))
 		u.Phones = &ps
 	}
-	newCompany := strings.TrimSpace(form.Get("company_new"))
-	if newCompany == "" && form.Has("company") {
+	if nc := strings.TrimSpace(form.Get("company_new")); nc != "" {
+		u.CompanyName = &nc
+	} else if form.Has("company") {
 		switch v := form.Get("company"); v {
 		case "", "0", "none":
 			var none int64
@@ -91,19 +92,10 @@ func (a *app) updateContact(w http.ResponseWriter, r *http.Request, rq *request)
 			u.CompanyID = &cid
 		}
 	}
-	// The contact's own fields first, so a refused email creates no company.
+	// One transaction: a refused email creates no company.
 	c, err := a.cfg.Contacts.Update(r.Context(), rq.actor, id, u)
 	if err != nil {
 		return labelFields(rq, err)
-	}
-	if newCompany != "" {
-		cid, err := a.companyNamed(r, rq, newCompany)
-		if err != nil {
-			return err
-		}
-		if c, err = a.cfg.Contacts.Update(r.Context(), rq.actor, id, contact.Update{CompanyID: &cid}); err != nil {
-			return labelFields(rq, err)
-		}
 	}
 	if !rq.htmx {
 		return back(w, r, "/contacts/"+strconv.FormatInt(id, 10))
@@ -115,25 +107,6 @@ func (a *app) updateContact(w http.ResponseWriter, r *http.Request, rq *request)
 	d := &contactData{C: c, Companies: cos, OOB: true}
 	a.render(w, r, rq, http.StatusOK, "contact-changed", a.pageData(r, rq, rq.loc.T("toast.contact_saved"), d))
 	return nil
-}
-
-// companyNamed returns the id of the company with that name (ignoring
-// case), creating it if there is none.
-func (a *app) companyNamed(r *http.Request, rq *request, name string) (int64, error) {
-	cos, err := a.cfg.Contacts.Companies(r.Context(), rq.actor)
-	if err != nil {
-		return 0, err
-	}
-	for _, co := range cos {
-		if strings.EqualFold(co.Name, name) {
-			return co.ID, nil
-		}
-	}
-	co, err := a.cfg.Contacts.CreateCompany(r.Context(), rq.actor, name, "")
-	if err != nil {
-		return 0, err
-	}
-	return co.ID, nil
 }
 
 // labelFields names the fields of a contact validation error by their
