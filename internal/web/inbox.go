@@ -175,7 +175,7 @@ func (a *app) inbox(w http.ResponseWriter, r *http.Request, rq *request) error {
 	if err != nil {
 		return err
 	}
-	a.render(w, r, rq, http.StatusOK, "inbox", a.pageData(r, rq, a.inboxTitle(rq, f, d.Teams), d))
+	a.render(w, r, rq, http.StatusOK, "inbox", a.pageData(r, rq, d.Title, d))
 	return nil
 }
 
