@@ -61,7 +61,7 @@ func ticketFilter(w http.ResponseWriter, r *http.Request, a desk.Actor) (desk.Ti
 		for _, part := range strings.Split(v, ",") {
 			st := desk.Status(strings.TrimSpace(part))
 			if !st.Valid() {
-				invalid(w, r, "status", "must be a comma-separated list of new, open, pending, resolved, closed, spam")
+				invalid(w, r, "status", "must be a comma-separated list of "+desk.Join(desk.Statuses))
 				return f, false
 			}
 			f.Statuses = append(f.Statuses, st)
@@ -92,14 +92,14 @@ func ticketFilter(w http.ResponseWriter, r *http.Request, a desk.Actor) (desk.Ti
 	f.Tag = q.Get("tag")
 	if v := desk.Priority(q.Get("priority")); v != "" {
 		if !v.Valid() {
-			invalid(w, r, "priority", "must be one of low, normal, high, urgent")
+			invalid(w, r, "priority", "must be one of "+desk.Join(desk.Priorities))
 			return f, false
 		}
 		f.Priority = v
 	}
 	if v := desk.Channel(q.Get("channel")); v != "" {
 		if !v.Valid() {
-			invalid(w, r, "channel", "must be one of email, chat, portal, form, api, phone, social")
+			invalid(w, r, "channel", "must be one of "+desk.Join(desk.Channels))
 			return f, false
 		}
 		f.Channel = v

@@ -2,6 +2,7 @@ package desk
 
 import (
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -180,4 +181,14 @@ type ViewCounts struct {
 	Open       int           `json:"open"`
 	Pending    int           `json:"pending"`
 	Teams      map[int64]int `json:"teams"` // active tickets per team
+}
+
+// Join lists values for a message, e.g. "low, normal, high, urgent" for
+// Priorities, so messages follow the lists above.
+func Join[T ~string](vs []T) string {
+	s := make([]string, len(vs))
+	for i, v := range vs {
+		s[i] = string(v)
+	}
+	return strings.Join(s, ", ")
 }

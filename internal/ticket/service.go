@@ -112,7 +112,7 @@ func (s *Service) Create(ctx context.Context, a desk.Actor, in desk.NewTicket) (
 	if in.Priority == "" {
 		in.Priority = desk.PriorityNormal
 	} else if !in.Priority.Valid() {
-		fields["priority"] = "one of low, normal, high, urgent"
+		fields["priority"] = "one of " + desk.Join(desk.Priorities)
 	}
 	if in.Channel == "" {
 		in.Channel = desk.ChannelAPI
@@ -263,7 +263,7 @@ func (s *Service) List(ctx context.Context, a desk.Actor, f desk.TicketFilter) (
 		return desk.TicketPage{}, err
 	}
 	if f.Priority != "" && !f.Priority.Valid() {
-		return desk.TicketPage{}, invalid("priority", "one of low, normal, high, urgent")
+		return desk.TicketPage{}, invalid("priority", "one of "+desk.Join(desk.Priorities))
 	}
 	if f.Channel != "" && !f.Channel.Valid() {
 		return desk.TicketPage{}, invalid("channel", "unknown channel")

@@ -26,7 +26,7 @@ func (s *Service) Update(ctx context.Context, a desk.Actor, id int64, u desk.Tic
 		fields["status"] = "unknown status"
 	}
 	if u.Priority != nil && !u.Priority.Valid() {
-		fields["priority"] = "one of low, normal, high, urgent"
+		fields["priority"] = "one of " + desk.Join(desk.Priorities)
 	}
 	if u.Subject != nil {
 		sub := strings.TrimSpace(*u.Subject)
