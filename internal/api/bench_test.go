@@ -64,16 +64,7 @@ func benchCreate(b *testing.B, url, token string, client *http.Client, seq *atom
 				i, i, i%500, i%500)
 			req, _ := http.NewRequest("POST", url+"/api/v1/tickets", strings.NewReader(body))
 			req.Header.Set("Content-Type", "application/json")
-			req.Header.Set("Authorization", "Bearer "+token)
-			resp, err := client.Do(req)
-			if err != nil {
-				b.Error(err)
-				return
-			}
-			_, _ = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode != http.StatusCreated {
-				b.Errorf("status %d", resp.StatusCode)
+			if !benchDo(b, client, req, token, http.StatusCreated) {
 				return
 			}
 		}
@@ -148,19 +139,28 @@ func benchList(b *testing.B, path, token string) {
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			req, _ := http.NewRequest("GET", path, nil)
-			req.Header.Set("Authorization", "Bearer "+token)
-			resp, err := client.Do(req)
-			if err != nil {
-				b.Error(err)
-				return
-			}
-			_, _ = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode != http.StatusOK {
-				b.Errorf("status %d", resp.StatusCode)
+			if !benchDo(b, client, req, token, http.StatusOK) {
 				return
 			}
 		}
 	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "lists/s")
+}
+
+// benchDo sends req with the bearer token, drains the answer and reports
+// whether it had the wanted status (failing the benchmark otherwise).
+func benchDo(b *testing.B, client *http.Client, req *http.Request, token string, want int) bool {
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := client.Do(req)
+	if err != nil {
+		b.Error(err)
+		return false
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != want {
+		b.Errorf("status %d, want %d", resp.StatusCode, want)
+		return false
+	}
+	return true
 }
