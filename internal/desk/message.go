@@ -34,6 +34,13 @@ type Message struct {
 	HTML        string       `json:"html"` // sanitized
 	Attachments []Attachment `json:"attachments"`
 	CreatedAt   time.Time    `json:"created_at"`
+	// FullText is the whole text of an email when Text holds only what
+	// the sender wrote now (quoted history and signature stripped); ""
+	// when nothing was stripped.
+	FullText string `json:"full_text,omitempty"`
+	// Delivery is the state of the email carrying an outbound reply, nil
+	// when the reply was not sent by email.
+	Delivery *Delivery `json:"delivery,omitempty"`
 }
 
 // NewMessage is the input to add a message to a ticket.
@@ -48,6 +55,15 @@ type NewMessage struct {
 	// Status optionally changes the ticket's status in the same action
 	// ("send and resolve").
 	Status *Status
+	// FullText is the whole text when Text is what an email's sender
+	// wrote now (see Message.FullText).
+	FullText string
+	// Channel overrides the ticket's channel for this message (an email
+	// reply on a chat ticket); "" means the ticket's channel.
+	Channel Channel
+	// Quiet adds the message without sending it to the customer (mail the
+	// customer sent, or a reply already delivered elsewhere).
+	Quiet bool
 }
 
 // Attachment is a stored file on a message, content-addressed by SHA-256.

@@ -129,6 +129,11 @@ type NewTicket struct {
 	Inbound bool
 	// Attachments of the first message.
 	Attachments []NewAttachment
+	// FullText is the whole text of the first message when Body holds only
+	// what an email's sender wrote now (see Message.FullText).
+	FullText string
+	// Status is the initial status; "" means new.
+	Status Status
 }
 
 // ContactInput identifies a requester by email, creating the contact if needed.

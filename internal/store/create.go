@@ -30,7 +30,7 @@ func (tx *Tx) CreateTicket(ctx context.Context, t *desk.Ticket, text string, m *
 	args := []any{t.Subject, truncateForIndex(text), t.Subject, string(t.Status), string(t.Priority), string(t.Channel), t.Requester.ID,
 		refID(t.Assignee), teamID(t.Team), marshalMap(t.CustomFields), t.CreatedAt, t.UpdatedAt,
 		t.FirstResponseAt, t.ResolvedAt, t.LastActivityAt, t.Preview, t.MessageCount, nullInt(t.MergedInto),
-		string(m.Kind), string(m.Direction), string(m.Channel), nullInt(agentID), nullInt(contactID), m.Text, m.HTML, m.CreatedAt}
+		string(m.Kind), string(m.Direction), string(m.Channel), nullInt(agentID), nullInt(contactID), m.Text, m.HTML, m.FullText, m.CreatedAt}
 	b.WriteString(`WITH t AS (
 		INSERT INTO tickets (number, search, subject, status, priority, channel, requester_id, assignee_id, team_id,
 			custom_fields, created_at, updated_at, first_response_at, resolved_at, last_activity_at, preview,
@@ -39,8 +39,8 @@ func (tx *Tx) CreateTicket(ctx context.Context, t *desk.Ticket, text string, m *
 			?, ?, ?, ?, ?, ?::bigint, ?::bigint, ?, ?, ?, ?::timestamptz, ?::timestamptz, ?, ?, ?, ?::bigint)
 		RETURNING id, number
 	), m AS (
-		INSERT INTO messages (ticket_id, kind, direction, channel, agent_id, contact_id, body_text, body_html, created_at)
-		SELECT t.id, ?, ?, ?, ?::bigint, ?::bigint, ?, ?, ?::timestamptz FROM t RETURNING id
+		INSERT INTO messages (ticket_id, kind, direction, channel, agent_id, contact_id, body_text, body_html, full_text, created_at)
+		SELECT t.id, ?, ?, ?, ?::bigint, ?::bigint, ?, ?, ?, ?::timestamptz FROM t RETURNING id
 	)`)
 	if len(evs) > 0 {
 		b.WriteString(`, e AS (

@@ -26,9 +26,9 @@ func (tx *Tx) InsertMessage(ctx context.Context, m *desk.Message, files []desk.N
 		contactID = &m.Contact.ID
 	}
 	id, err := tx.insertID(ctx, `INSERT INTO messages (ticket_id, kind, direction, channel, agent_id, contact_id,
-		body_text, body_html, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		body_text, body_html, full_text, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		m.TicketID, string(m.Kind), string(m.Direction), string(m.Channel), nullInt(agentID), nullInt(contactID),
-		m.Text, m.HTML, m.CreatedAt)
+		m.Text, m.HTML, m.FullText, m.CreatedAt)
 	if err != nil {
 		return fmt.Errorf("store: insert message on ticket %d: %w", m.TicketID, err)
 	}
@@ -97,8 +97,10 @@ func (tx *Tx) Message(ctx context.Context, id int64) (desk.Message, error) {
 func (tx *Tx) messages(ctx context.Context, where string, args []any) ([]desk.Message, error) {
 	out := []desk.Message{}
 	rows, err := tx.query(ctx, `SELECT m.id, m.ticket_id, m.kind, m.direction, m.channel,
-		m.agent_id, a.name, a.email, m.contact_id, c.name, c.email, m.body_text, m.body_html, m.created_at
+		m.agent_id, a.name, a.email, m.contact_id, c.name, c.email, m.body_text, m.body_html, m.full_text, m.created_at,
+		o.status, o.attempts, o.last_error, o.sent_at, o.rcpt
 		FROM messages m LEFT JOIN agents a ON a.id = m.agent_id LEFT JOIN contacts c ON c.id = m.contact_id
+		LEFT JOIN outbound_mail o ON o.message_row = m.id AND o.purpose = 'reply'
 		WHERE `+where+` ORDER BY m.created_at, m.id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: list messages: %w", err)
@@ -109,9 +111,16 @@ func (tx *Tx) messages(ctx context.Context, where string, args []any) ([]desk.Me
 		var m desk.Message
 		var aID, cID sql.NullInt64
 		var aName, aEmail, cName, cEmail sql.NullString
+		var oStatus, oErr, oRcpt sql.NullString
+		var oAttempts sql.NullInt64
+		var oSent *time.Time
 		if err := rows.Scan(&m.ID, &m.TicketID, &m.Kind, &m.Direction, &m.Channel, &aID, &aName, &aEmail,
-			&cID, &cName, &cEmail, &m.Text, &m.HTML, ts{&m.CreatedAt}); err != nil {
+			&cID, &cName, &cEmail, &m.Text, &m.HTML, &m.FullText, ts{&m.CreatedAt},
+			&oStatus, &oAttempts, &oErr, nts{&oSent}, &oRcpt); err != nil {
 			return nil, fmt.Errorf("store: list messages: %w", err)
+		}
+		if oStatus.Valid {
+			m.Delivery = &desk.Delivery{Status: oStatus.String, Attempts: int(oAttempts.Int64), LastError: oErr.String, SentAt: oSent, To: oRcpt.String}
 		}
 		if aID.Valid {
 			m.Author = &desk.AgentRef{ID: aID.Int64, Name: aName.String, Email: aEmail.String}

@@ -33,7 +33,13 @@ type Tx struct {
 	// authChanged is set by writes that change credentials; the store
 	// bumps its AuthGeneration after such a transaction commits.
 	authChanged bool
+	// after holds functions to run once the transaction has committed.
+	after []func()
 }
+
+// AfterCommit runs f after this write transaction commits (never if it
+// rolls back): wake a worker for a job the transaction queued.
+func (tx *Tx) AfterCommit(f func()) { tx.after = append(tx.after, f) }
 
 // Read returns a Tx on the read pool for queries outside a transaction.
 func (s *Store) Read() *Tx { return &Tx{r: s.read, pg: s.engine == EnginePostgres, s: s} }
@@ -71,6 +77,9 @@ func (s *Store) Write(ctx context.Context, fn func(tx *Tx) error) error {
 func (tx *Tx) committed() {
 	if tx.authChanged {
 		tx.s.authGen.Add(1)
+	}
+	for _, f := range tx.after {
+		f()
 	}
 }
 

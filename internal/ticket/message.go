@@ -22,6 +22,24 @@ import (
 // (the returned message's TicketID tells which). It publishes
 // realtime.MessageCreated (the ticket row changed too).
 func (s *Service) AddMessage(ctx context.Context, a desk.Actor, ticketID int64, in desk.NewMessage) (desk.Message, error) {
+	var m desk.Message
+	err := s.st.Write(ctx, func(tx *store.Tx) error {
+		var err error
+		m, err = s.AddMessageTx(ctx, tx, a, ticketID, in)
+		return err
+	})
+	if err != nil {
+		return desk.Message{}, err
+	}
+	s.publish(ctx, realtime.MessageCreated, m.TicketID, a)
+	return m, nil
+}
+
+// AddMessageTx is AddMessage inside the caller's write transaction; the
+// caller publishes realtime.MessageCreated (Publish) after it commits.
+// A public outbound reply is handed to the outbox in the same transaction
+// unless in.Quiet.
+func (s *Service) AddMessageTx(ctx context.Context, tx *store.Tx, a desk.Actor, ticketID int64, in desk.NewMessage) (desk.Message, error) {
 	if err := a.RequireAgent(); err != nil {
 		return desk.Message{}, err
 	}
@@ -44,9 +62,12 @@ func (s *Service) AddMessage(ctx context.Context, a desk.Actor, ticketID int64, 
 	if len(fields) > 0 {
 		return desk.Message{}, &desk.Error{Code: desk.EInvalid, Message: "Please correct the highlighted fields.", Fields: fields}
 	}
+	if in.Channel != "" && !in.Channel.Valid() {
+		return desk.Message{}, invalid("channel", "unknown channel")
+	}
 	now := s.now()
 	var m desk.Message
-	err := s.st.Write(ctx, func(tx *store.Tx) error {
+	err := func() error {
 		t, err := tx.TicketForUpdate(ctx, ticketID)
 		if err != nil {
 			return err
@@ -58,7 +79,10 @@ func (s *Service) AddMessage(ctx context.Context, a desk.Actor, ticketID int64, 
 			}
 		}
 		ticketID = t.ID
-		m = desk.Message{TicketID: t.ID, Kind: desk.KindReply, Channel: t.Channel, Text: text, HTML: html, CreatedAt: now}
+		m = desk.Message{TicketID: t.ID, Kind: desk.KindReply, Channel: t.Channel, Text: text, HTML: html, FullText: in.FullText, CreatedAt: now}
+		if in.Channel != "" {
+			m.Channel = in.Channel
+		}
 		if in.Internal {
 			m.Kind, m.Internal = desk.KindNote, true
 		}
@@ -115,13 +139,17 @@ func (s *Service) AddMessage(ctx context.Context, a desk.Actor, ticketID int64, 
 		if err := tx.InsertEvents(ctx, evs...); err != nil {
 			return err
 		}
+		if !in.Inbound && !in.Internal && !in.Quiet && s.outbox != nil {
+			if err := s.outbox.Send(ctx, tx, t, m); err != nil {
+				return err
+			}
+		}
 		m, err = tx.Message(ctx, m.ID)
 		return err
-	})
+	}()
 	if err != nil {
 		return desk.Message{}, err
 	}
-	s.publish(ctx, realtime.MessageCreated, ticketID, a)
 	return m, nil
 }
 

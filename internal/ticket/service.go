@@ -28,6 +28,26 @@ type Service struct {
 	br     realtime.Broker
 	clk    desk.Clock
 	policy *bluemonday.Policy
+	outbox Outbox
+}
+
+// Outbox delivers public outbound messages to the customer (by email, or
+// later other channels). Send runs inside the write transaction that adds
+// the message, so the message and its delivery job commit together: the
+// delivery is queued durably, never lost, and never queued for a message
+// that was rolled back.
+type Outbox interface {
+	Send(ctx context.Context, tx *store.Tx, t desk.Ticket, m desk.Message) error
+}
+
+// SetOutbox installs the outbox that public replies go through (nil: none).
+// Call it before serving.
+func (s *Service) SetOutbox(o Outbox) { s.outbox = o }
+
+// Publish announces a change made through a *Tx method of this service
+// after its transaction committed.
+func (s *Service) Publish(ctx context.Context, typ string, ticketID int64, a desk.Actor) {
+	s.publish(ctx, typ, ticketID, a)
 }
 
 // New returns the ticket service. A nil broker publishes nothing; a nil
@@ -91,6 +111,22 @@ func (s *Service) body(text, html string) (string, string) {
 // Create opens a ticket with its first message, creating the requester
 // contact if unknown. Defaults: priority normal, channel api, status new.
 func (s *Service) Create(ctx context.Context, a desk.Actor, in desk.NewTicket) (desk.Ticket, error) {
+	var t desk.Ticket
+	err := s.st.Write(ctx, func(tx *store.Tx) error {
+		var err error
+		t, err = s.CreateTx(ctx, tx, a, in)
+		return err
+	})
+	if err != nil {
+		return desk.Ticket{}, err
+	}
+	s.publish(ctx, realtime.TicketCreated, t.ID, a)
+	return t, nil
+}
+
+// CreateTx is Create inside the caller's write transaction; the caller
+// publishes realtime.TicketCreated (Publish) after it commits.
+func (s *Service) CreateTx(ctx context.Context, tx *store.Tx, a desk.Actor, in desk.NewTicket) (desk.Ticket, error) {
 	if err := a.RequireAgent(); err != nil {
 		return desk.Ticket{}, err
 	}
@@ -119,6 +155,11 @@ func (s *Service) Create(ctx context.Context, a desk.Actor, in desk.NewTicket) (
 	} else if !in.Channel.Valid() {
 		fields["channel"] = "unknown channel"
 	}
+	if in.Status == "" {
+		in.Status = desk.StatusNew
+	} else if !in.Status.Valid() {
+		fields["status"] = "unknown status"
+	}
 	tags, err := NormalizeTags(in.Tags)
 	if err != nil {
 		fields["tags"] = "at most 50 characters per tag"
@@ -136,13 +177,13 @@ func (s *Service) Create(ctx context.Context, a desk.Actor, in desk.NewTicket) (
 	}
 	now := s.now()
 	var t desk.Ticket
-	err = s.st.Write(ctx, func(tx *store.Tx) error {
+	err = func() error {
 		req, _, err := tx.FindOrCreateRequester(ctx, email, strings.TrimSpace(in.Requester.Name), now)
 		if err != nil {
 			return err
 		}
 		t = desk.Ticket{
-			Subject: subject, Status: desk.StatusNew, Priority: in.Priority, Channel: in.Channel,
+			Subject: subject, Status: in.Status, Priority: in.Priority, Channel: in.Channel,
 			Requester: req, CustomFields: cleanFields(in.CustomFields), Tags: tags,
 			CreatedAt: now, UpdatedAt: now, LastActivityAt: now, Preview: Preview(text), MessageCount: 1,
 		}
@@ -156,7 +197,10 @@ func (s *Service) Create(ctx context.Context, a desk.Actor, in desk.NewTicket) (
 				return err
 			}
 		}
-		m := desk.Message{Kind: desk.KindReply, Channel: t.Channel, Text: text, HTML: html, CreatedAt: now}
+		if t.Status == desk.StatusResolved || t.Status == desk.StatusClosed {
+			t.ResolvedAt = &now
+		}
+		m := desk.Message{Kind: desk.KindReply, Channel: t.Channel, Text: text, HTML: html, FullText: in.FullText, CreatedAt: now}
 		if in.Inbound {
 			m.Direction, m.Contact = desk.Inbound, &req
 		} else {
@@ -175,12 +219,20 @@ func (s *Service) Create(ctx context.Context, a desk.Actor, in desk.NewTicket) (
 		if len(tags) > 0 {
 			evs = append(evs, event(a, 0, now, "tags", "tags", "", strings.Join(tags, ", ")))
 		}
-		return tx.CreateTicket(ctx, &t, text, &m, in.Attachments, evs)
-	})
+		if err := tx.CreateTicket(ctx, &t, text, &m, in.Attachments, evs); err != nil {
+			return err
+		}
+		if !in.Inbound && s.outbox != nil {
+			if m.Author != nil {
+				m.Author.Name = a.Name
+			}
+			return s.outbox.Send(ctx, tx, t, m)
+		}
+		return nil
+	}()
 	if err != nil {
 		return desk.Ticket{}, err
 	}
-	s.publish(ctx, realtime.TicketCreated, t.ID, a)
 	return t, nil
 }
 
