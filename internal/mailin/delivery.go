@@ -221,7 +221,7 @@ func (d *delivery) body() (text, full, html string) {
 		full = whole
 	}
 	html = d.msg.HTML
-	if text == "" && html == "" && len(d.msg.Attachments) == 0 {
+	if text == "" && len(d.attachments()) == 0 {
 		text = "(empty message)"
 	}
 	for _, a := range d.msg.Attachments {
@@ -541,5 +541,5 @@ func clipRunes(s string, n int) string {
 	if len(r) <= n {
 		return s
 	}
-	return string(r[:n]) + "…"
+	return string(r[:n-1]) + "…"
 }

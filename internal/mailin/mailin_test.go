@@ -43,7 +43,7 @@ func (a *fakeAcker) EnqueueAck(_ context.Context, _ *store.Tx, _ desk.Mailbox, t
 
 func (a *fakeAcker) count() int { a.mu.Lock(); defer a.mu.Unlock(); return len(a.calls) }
 
-func newFixture(t *testing.T, st *store.Store) *fixture {
+func newFixture(t testing.TB, st *store.Store) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	clk := desk.NewFixedClock(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC))
