@@ -14,6 +14,7 @@ import (
 	"switchboard/internal/auth"
 	"switchboard/internal/contact"
 	"switchboard/internal/desk"
+	"switchboard/internal/mailbox"
 	"switchboard/internal/realtime"
 	"switchboard/internal/store"
 	"switchboard/internal/team"
@@ -31,6 +32,7 @@ type env struct {
 	tickets *ticket.Service
 	team    *team.Service
 	auth    *auth.Service
+	mailbox *mailbox.Service
 	admin   desk.Agent
 	agent   desk.Agent
 	teamID  int64
@@ -50,7 +52,8 @@ func newEnv(t testing.TB, st *store.Store) *env {
 	e.tickets = ticket.New(st, br, desk.SystemClock{})
 	e.team = team.New(st, desk.SystemClock{})
 	e.auth = auth.New(st, desk.SystemClock{}, auth.Options{LoginAttempts: 1000, LoginWindow: time.Minute})
-	cfg := Config{Tickets: e.tickets, Contacts: contact.New(st, desk.SystemClock{}), Team: e.team, Auth: e.auth,
+	e.mailbox = mailbox.New(st, desk.SystemClock{})
+	cfg := Config{Tickets: e.tickets, Contacts: contact.New(st, desk.SystemClock{}), Team: e.team, Auth: e.auth, Mailboxes: e.mailbox,
 		Broker: br, Clock: desk.SystemClock{}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), BaseURL: "http://127.0.0.1"}
 	var err error
 	if e.app, err = newApp(cfg); err != nil {

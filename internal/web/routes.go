@@ -91,6 +91,11 @@ func (a *app) routes() []route {
 		{"GET", "/admin/tokens", admin, page, a.adminTokens},
 		{"POST", "/admin/tokens", admin, action, a.createToken},
 		{"POST", "/admin/tokens/{id}/revoke", admin, action, a.revokeToken},
+		{"GET", "/admin/mailboxes", admin, page, a.adminMailboxes},
+		{"POST", "/admin/mailboxes", admin, action, a.createMailbox},
+		{"GET", "/admin/mailboxes/{id}", admin, page, a.editMailboxPage},
+		{"POST", "/admin/mailboxes/{id}", admin, action, a.updateMailbox},
+		{"POST", "/admin/mailboxes/{id}/delete", admin, action, a.deleteMailbox},
 	}
 }
 
