@@ -167,7 +167,7 @@ func (in *Ingester) Deliver(ctx context.Context, mb desk.Mailbox, raw []byte, sr
 	}
 	var res Result
 	var events []func()
-	err := in.st.Write(ctx, func(tx *store.Tx) error {
+	err := in.st.WriteDurable(ctx, func(tx *store.Tx) error {
 		events = events[:0]
 		// Inside the transaction again: another delivery of the same
 		// message may have committed since the check above.
