@@ -57,7 +57,7 @@ func TestMailboxScreens(t *testing.T) {
 			{name: "add refused", req: req{method: "POST", path: "/admin/mailboxes", role: "admin",
 				form: form("address", "sales@acme.example", "name", "Sales", "inbound", "imap", "smtp_url", "smtp://relay.example")}, status: 422,
 				contains: []string{"Please correct the highlighted fields.", `id="err-imap_url"`, `id="err-smtp_url"`,
-					`aria-describedby="err-imap_url hint-imap"`, `value="sales@acme.example"`, `value="Sales"`, `value="smtp://relay.example"`}},
+					`aria-invalid="true" aria-describedby="err-imap_url hint-imap"`, `value="sales@acme.example"`, `value="Sales"`, `value="smtp://relay.example"`}},
 			{name: "add taken", req: req{method: "POST", path: "/admin/mailboxes", role: "admin", form: form("address", "HELP@acme.example")},
 				status: 409, contains: []string{"already exists", `id="err-address"`}},
 			{name: "add bad days", req: req{method: "POST", path: "/admin/mailboxes", role: "admin", form: form("address", "x@acme.example", "reopen_days", "soon")},
