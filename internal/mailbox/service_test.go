@@ -111,6 +111,13 @@ func TestMailboxes(t *testing.T) {
 		if got.IMAPURL != "imaps://other:new@imap.acme.example/Support" || got.Team != nil {
 			t.Fatalf("after new password: %+v", got)
 		}
+		// Another account with the redacted password is refused, not given the old password.
+		_, err = svc.Update(ctx, desk.System, fetched.ID, mailbox.Update{IMAPURL: ptr("imaps://someone:****@imap.acme.example/Support")})
+		wantField(t, err, desk.EInvalid, "imap_url")
+		_, err = svc.Update(ctx, desk.System, fetched.ID, mailbox.Update{SMTPURL: ptr("smtp://sales:****@other.acme.example:587")})
+		wantField(t, err, desk.EInvalid, "smtp_url")
+		_, err = svc.Create(ctx, desk.System, mailbox.Input{Address: "copy@acme.example", IMAPURL: mailbox.RedactURL(imapURL)})
+		wantField(t, err, desk.EInvalid, "imap_url")
 		// Switching to imap without an IMAP URL is refused, and nothing changes.
 		_, err = svc.Update(ctx, desk.System, plain.ID, mailbox.Update{Inbound: ptr(desk.InboundIMAP), Name: ptr("changed")})
 		wantField(t, err, desk.EInvalid, "imap_url")

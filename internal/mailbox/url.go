@@ -53,6 +53,11 @@ func keepPassword(submitted, stored string) string {
 	if err != nil || old.User == nil {
 		return submitted
 	}
+	// Only the same account keeps its password: a new user or host with
+	// the redacted password is refused by validation (hiddenPassword).
+	if old.User.Username() != sub.User.Username() || !strings.EqualFold(old.Host, sub.Host) {
+		return submitted
+	}
 	oldPW, ok := old.User.Password()
 	if !ok {
 		return submitted
@@ -60,6 +65,19 @@ func keepPassword(submitted, stored string) string {
 	sub.User = url.UserPassword(sub.User.Username(), oldPW)
 	return sub.String()
 }
+
+// hiddenPassword reports whether u carries the redacted password itself,
+// as when a shown URL is copied to another mailbox or account.
+func hiddenPassword(u string) bool {
+	p, err := url.Parse(u)
+	if err != nil || p.User == nil {
+		return false
+	}
+	pw, _ := p.User.Password()
+	return pw == Redacted
+}
+
+const hiddenWhy = "the password is hidden as ****: type the password of this account"
 
 // checkIMAPURL returns why u is not a usable IMAP account URL, or "".
 func checkIMAPURL(u string) string {
@@ -79,6 +97,9 @@ func checkIMAPURL(u string) string {
 	}
 	if pw, ok := p.User.Password(); !ok || pw == "" {
 		return "needs a password: " + want
+	}
+	if hiddenPassword(u) {
+		return hiddenWhy
 	}
 	if p.RawQuery != "" || p.Fragment != "" {
 		return "must not have a query or fragment: " + want
@@ -107,6 +128,9 @@ func checkSMTPURL(u string) string {
 	if p.User != nil {
 		if p.User.Username() == "" {
 			return "needs a user name with a password: " + want
+		}
+		if hiddenPassword(u) {
+			return hiddenWhy
 		}
 	}
 	if (p.Path != "" && p.Path != "/") || p.RawQuery != "" || p.Fragment != "" {
