@@ -24,7 +24,7 @@ type Fetcher struct {
 	d    Deliverer
 	log  *slog.Logger
 	opts Options
-	url  string                      // the IMAP URL this fetcher was started with
+	url  string                       // the IMAP URL this fetcher was started with
 	mb   atomic.Pointer[desk.Mailbox] // latest settings, passed to the Deliverer
 }
 

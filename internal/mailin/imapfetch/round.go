@@ -73,6 +73,13 @@ func listAfter(c *imapclient.Client, last imap.UID) ([]pending, error) {
 	if err != nil {
 		return nil, fmt.Errorf("imap: list messages after uid %d: %w", last, err)
 	}
+	return after(msgs, last), nil
+}
+
+// after keeps the messages with a UID above last, in UID order, once each.
+// (imapclient already drops answers outside the requested set; this does
+// not rely on it.)
+func after(msgs []*imapclient.FetchMessageBuffer, last imap.UID) []pending {
 	var out []pending
 	for _, m := range msgs {
 		if m.UID > last {
@@ -80,7 +87,7 @@ func listAfter(c *imapclient.Client, last imap.UID) ([]pending, error) {
 		}
 	}
 	slices.SortFunc(out, func(a, b pending) int { return cmp.Compare(a.uid, b.uid) })
-	return slices.CompactFunc(out, func(a, b pending) bool { return a.uid == b.uid }), nil
+	return slices.CompactFunc(out, func(a, b pending) bool { return a.uid == b.uid })
 }
 
 // takeIn downloads one message and delivers it. It returns nil when the
