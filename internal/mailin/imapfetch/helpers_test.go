@@ -28,6 +28,7 @@ import (
 	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
 
 	"switchboard/internal/desk"
+	"switchboard/internal/mailin"
 	"switchboard/internal/store"
 )
 
@@ -170,7 +171,10 @@ type fakeDeliverer struct {
 	tries map[int]int
 }
 
-func (d *fakeDeliverer) Deliver(_ context.Context, _ desk.Mailbox, raw []byte) error {
+func (d *fakeDeliverer) Deliver(_ context.Context, _ desk.Mailbox, raw []byte, src mailin.Source) (mailin.Result, error) {
+	if src != mailin.SourceIMAP {
+		return mailin.Result{}, fmt.Errorf("source %q, want imap", src)
+	}
 	n := msgNum(raw)
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -181,11 +185,11 @@ func (d *fakeDeliverer) Deliver(_ context.Context, _ desk.Mailbox, raw []byte) e
 	d.tries[n]++
 	if d.fail != nil {
 		if err := d.fail(n, d.tries[n]); err != nil {
-			return err
+			return mailin.Result{}, err
 		}
 	}
 	d.got = append(d.got, n)
-	return nil
+	return mailin.Result{Outcome: mailin.OutcomeTicket}, nil
 }
 
 // accepted returns the accepted messages so far.

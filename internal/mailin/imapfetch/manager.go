@@ -93,7 +93,11 @@ func (m *Manager) sync(ctx context.Context) {
 			r.f.Update(mb)
 			continue
 		}
-		m.log.Info("imap: stopping fetcher", "mailbox_id", id, "reason", map[bool]string{true: "url changed", false: "removed or inactive"}[ok])
+		reason := "removed or inactive"
+		if ok {
+			reason = "IMAP URL changed"
+		}
+		m.log.Info("imap: stopping fetcher", "mailbox_id", id, "reason", reason)
 		r.cancel()
 		<-r.done // never two fetchers on one mailbox
 		delete(m.running, id)

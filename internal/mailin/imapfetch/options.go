@@ -7,22 +7,15 @@ import (
 	"time"
 
 	"switchboard/internal/desk"
+	"switchboard/internal/mailin"
 )
 
-// Deliverer takes one fetched message into the desk. It returns nil only
-// once the message is durably stored (or recognised as a duplicate); an
-// error with code desk.EInvalid refuses the message for good, any other
-// error is temporary.
+// Deliverer takes one fetched message into the desk; *mailin.Ingester is
+// one. It returns nil only once the message is durably stored (or
+// recognised as a duplicate); an error with code desk.EInvalid refuses the
+// message for good, any other error is temporary.
 type Deliverer interface {
-	Deliver(ctx context.Context, mb desk.Mailbox, raw []byte) error
-}
-
-// DeliverFunc adapts a function to a Deliverer.
-type DeliverFunc func(ctx context.Context, mb desk.Mailbox, raw []byte) error
-
-// Deliver calls f.
-func (f DeliverFunc) Deliver(ctx context.Context, mb desk.Mailbox, raw []byte) error {
-	return f(ctx, mb, raw)
+	Deliver(ctx context.Context, mb desk.Mailbox, raw []byte, src mailin.Source) (mailin.Result, error)
 }
 
 // Defaults of Options.
@@ -31,7 +24,7 @@ const (
 	DefaultPoll           = 60 * time.Second
 	DefaultIdleRestart    = 25 * time.Minute
 	DefaultDialTimeout    = 30 * time.Second
-	DefaultMaxMessageSize = 35 << 20
+	DefaultMaxMessageSize = mailin.MaxMessageSize
 )
 
 // Options tune the Manager and its fetchers. The zero value is the
@@ -48,7 +41,8 @@ type Options struct {
 	// DialTimeout bounds connecting and the TLS handshake (30 s).
 	DialTimeout time.Duration
 	// MaxMessageSize: larger messages are not downloaded but logged and
-	// skipped like a message refused for good (35 MiB).
+	// skipped like a message the Deliverer refuses for good
+	// (mailin.MaxMessageSize).
 	MaxMessageSize int64
 	// TLSConfig, if set, is used for imaps:// and STARTTLS (cloned, with
 	// ServerName set to the URL's host); tests supply a root pool here.

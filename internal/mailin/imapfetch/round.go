@@ -10,6 +10,7 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 
 	"switchboard/internal/desk"
+	"switchboard/internal/mailin"
 	"switchboard/internal/store"
 )
 
@@ -35,6 +36,11 @@ func (f *Fetcher) round(ctx context.Context, c *imapclient.Client, uidValidity u
 			f.log.Info("imap: folder UIDVALIDITY changed, refetching it", "old", state.UIDValidity, "new", uidValidity)
 		}
 		last = 0
+		if err := f.st.Write(ctx, func(tx *store.Tx) error {
+			return tx.SetIMAPState(ctx, id, desk.IMAPState{UIDValidity: uidValidity})
+		}); err != nil {
+			return fmt.Errorf("imap: record new UIDVALIDITY: %w", err)
+		}
 	}
 	todo, err := listAfter(c, imap.UID(last))
 	if err != nil {
@@ -115,7 +121,7 @@ func (f *Fetcher) takeIn(ctx context.Context, c *imapclient.Client, p pending) (
 		log.Warn("imap: message vanished before it was fetched, skipped")
 		return false, nil
 	}
-	err = f.d.Deliver(ctx, *f.mb.Load(), raw)
+	_, err = f.d.Deliver(ctx, *f.mb.Load(), raw, mailin.SourceIMAP)
 	switch {
 	case err == nil:
 	case desk.ErrorCode(err) == desk.EInvalid:
