@@ -141,7 +141,9 @@ func (f *Fetcher) dial(acct account, wake chan struct{}) (*imapclient.Client, er
 	}
 	opts := &imapclient.Options{
 		TLSConfig: cfg,
-		Dialer:    &net.Dialer{Timeout: f.opts.DialTimeout},
+		// TCP keep-alives (on by default) end a silently dead
+		// connection, even while idling, within a few minutes.
+		Dialer: &net.Dialer{Timeout: f.opts.DialTimeout},
 		UnilateralDataHandler: &imapclient.UnilateralDataHandler{
 			Mailbox: func(data *imapclient.UnilateralDataMailbox) {
 				if data.NumMessages != nil {
