@@ -130,7 +130,10 @@ func TestEmailOnTicketPage(t *testing.T) {
 			t.Error("bounce warning before any bounce")
 		}
 		at := time.Date(2026, 3, 9, 8, 30, 0, 0, time.UTC)
-		if err := st.Write(ctx, func(tx *store.Tx) error { _, err := tx.MarkEmailBounced(ctx, "cleo@example.com", "5.1.1", at); return err }); err != nil {
+		if err := st.Write(ctx, func(tx *store.Tx) error {
+			_, err := tx.MarkEmailBounced(ctx, "cleo@example.com", "5.1.1", at)
+			return err
+		}); err != nil {
 			t.Fatal(err)
 		}
 		body = page()

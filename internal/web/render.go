@@ -88,7 +88,7 @@ func (a *app) funcs(l *i18n.Localizer) template.FuncMap {
 			}
 			return ""
 		},
-		"date": l.Date,
+		"date":     l.Date,
 		"iso":      func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 		"asset":    func(name string) string { return a.static.url(name) },
 		"initials": initials,
