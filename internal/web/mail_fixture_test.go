@@ -50,10 +50,14 @@ func (e *env) emailReply(t testing.TB, ticketID int64, text string, state func(t
 	if err != nil {
 		t.Fatal(err)
 	}
+	tk, err := e.tickets.Get(ctx, desk.System, ticketID)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var oid int64
 	err = e.st.Write(ctx, func(tx *store.Tx) error {
 		o := &store.OutboundMail{TicketID: &ticketID, MessageRow: &m.ID, MessageID: fmt.Sprintf("r%d@desk.example", m.ID),
-			MailFrom: "support@desk.example", Rcpt: "cleo@example.com", Raw: []byte("raw"), CreatedAt: time.Now().Add(-time.Minute)}
+			MailFrom: "support@desk.example", Rcpt: tk.Requester.Email, Raw: []byte("raw"), CreatedAt: time.Now().Add(-time.Minute)}
 		if err := tx.EnqueueOutbound(ctx, o); err != nil {
 			return err
 		}

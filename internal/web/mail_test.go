@@ -146,7 +146,7 @@ func TestEmailOnTicketPage(t *testing.T) {
 		}
 		// Without a retrier there is no Retry button.
 		e.app.cfg.Mail = nil
-		check("failed without retrier", msgItem(t, page(), failMsg), []string{"Not delivered: 550"}, []string{"/retry", ">Retry</button>"})
+		check("failed without retrier", msgItem(t, page(), failMsg), []string{"Not delivered: 550", "an administrator can check"}, []string{"/retry", ">Retry</button>"})
 		w := e.do(req{method: "POST", path: fmt.Sprintf("/tickets/%d/deliveries/%d/retry", e.t1.ID, failed), role: "agent", form: url.Values{}, htmx: true})
 		if w.Code != 404 || len(e.mail.called()) != 0 {
 			t.Errorf("retry without a retrier: %d, %d calls", w.Code, len(e.mail.called()))
