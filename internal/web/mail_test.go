@@ -113,7 +113,7 @@ func TestEmailOnTicketPage(t *testing.T) {
 		}
 		check("no quote", msgItem(t, body, whole), []string{`<p class="text">One more thing: the invoice.</p>`, "via email"}, []string{"quoted"})
 		// Delivery states of Bo's email replies.
-		check("queued", msgItem(t, body, queuedMsg), []string{`class="delivery d-sending"`, "Sending…"}, []string{"via email", "Retry"})
+		check("queued", msgItem(t, body, queuedMsg), []string{`class="inline delivery d-sending"`, "Sending…"}, []string{"via email", "Retry"})
 		check("retrying", msgItem(t, body, retryMsg), []string{`d-retrying`, "Retrying (attempt 2): 421 4.7.0 try again later"}, nil)
 		check("waiting to retry", msgItem(t, body, waitMsg), []string{`d-retrying`, "Retrying (attempt 2): 451 greylisted"}, nil)
 		check("sent", msgItem(t, body, sentMsg), []string{`d-sent`, "Sent to cleo@example.com", "2 hours ago", "<time datetime="}, []string{"Not delivered"})
