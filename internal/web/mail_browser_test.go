@@ -42,6 +42,21 @@ func TestEmailTicketBrowser(t *testing.T) {
 		` && getComputedStyle(document.querySelector('.quoted .q-hide')).display !== 'none'`)
 	step(t, ctx, "scroll to quote", chromedp.Evaluate[chromedp.Void](`document.querySelector('details.quoted').closest('li').scrollIntoView({block: 'center'})`))
 	shot(ctx, "ticket-email-quoted")
+	// A live refresh of the thread (a colleague's note) keeps the quote open.
+	for i := 0; ; i++ {
+		if _, err := e.tickets.AddMessage(context.Background(), e.actors["admin"], tk.ID, desk.NewMessage{Text: fmt.Sprintf("Shade ordered (%d).", i), Internal: true}); err != nil {
+			t.Fatal(err)
+		}
+		_, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelector('#thread').textContent.includes('Shade ordered')`,
+			chromedp.WithPollingTimeout(3*time.Second)))
+		if err == nil {
+			break
+		}
+		if i == 3 {
+			t.Fatalf("the thread did not refresh: %v", err)
+		}
+	}
+	waitJS(t, ctx, "quote still open", `document.querySelector('details.quoted').open`)
 	// Retry the failed reply.
 	step(t, ctx, "retry", chromedp.Focus(chromedp.CSS(".delivery.d-failed button")), chromedp.KeyEvent("\r"))
 	waitJS(t, ctx, "retried", `!document.querySelector('.delivery.d-failed') && document.querySelectorAll('.delivery.d-sending').length === 1`+
