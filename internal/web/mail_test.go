@@ -227,3 +227,22 @@ func TestDeliveryOf(t *testing.T) {
 		}
 	}
 }
+
+// TestQuotedOnlyOpen renders a message that is all quote (nothing new
+// written) with its fold open, so the thread never shows an empty bubble.
+func TestQuotedOnlyOpen(t *testing.T) {
+	a := fixtureApp(t)
+	d := fixtureTicket()
+	d.Messages = []desk.Message{
+		{ID: 1, Direction: desk.Inbound, Channel: desk.ChannelEmail, Text: "", FullText: "> only the old text", CreatedAt: d.T.CreatedAt},
+		{ID: 2, Direction: desk.Inbound, Channel: desk.ChannelEmail, Text: "new", FullText: "new\n> old", CreatedAt: d.T.CreatedAt},
+	}
+	var b strings.Builder
+	if err := a.tpl["en"].t.ExecuteTemplate(&b, "thread", pageData{CSRF: "x", D: d}); err != nil {
+		t.Fatal(err)
+	}
+	body := b.String()
+	if !strings.Contains(msgItem(t, body, 1), `<details class="quoted" open>`) || strings.Contains(msgItem(t, body, 2), `<details class="quoted" open>`) {
+		t.Errorf("fold states:\n%s", body)
+	}
+}
