@@ -64,6 +64,10 @@ func TestAuthorization(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		failed := map[string]int64{} // a failed email reply per role, to retry
+		for _, role := range []string{"", "agent", "admin"} {
+			_, failed[role] = e.emailReply(t, e.t1.ID, "Refunded.", failDelivery)
+		}
 		fixed := func(p string) func(string) string { return func(string) string { return p } }
 		tid := fmt.Sprint(e.t1.ID)
 		T := func(suffix string) func(string) string { return fixed("/tickets/" + tid + suffix) }
@@ -86,6 +90,9 @@ func TestAuthorization(t *testing.T) {
 			{"POST", "/tickets/{id}/update", T("/update"), url.Values{"priority": {"high"}}, see, see, see},
 			{"POST", "/tickets/{id}/merge", func(role string) string { return fmt.Sprintf("/tickets/%d/merge", mergeSrc[role].ID) },
 				url.Values{"target": {tid}}, see, see, see},
+			{"POST", "/tickets/{id}/deliveries/{oid}/retry", func(role string) string {
+				return fmt.Sprintf("/tickets/%s/deliveries/%d/retry", tid, failed[role])
+			}, url.Values{}, see, see, see},
 			{"GET", "/attachments/{id}", fixed(fmt.Sprintf("/attachments/%d", attID)), nil, see, ok, ok},
 			{"GET", "/contacts/{id}", fixed(fmt.Sprintf("/contacts/%d", e.t1.Requester.ID)), nil, see, ok, ok},
 			{"POST", "/contacts/{id}", fixed(fmt.Sprintf("/contacts/%d", e.t3.Requester.ID)), url.Values{"name": {"Dan Doe"}, "phones": {"+1 555 0100"}}, see, see, see},
@@ -152,6 +159,10 @@ func TestAuthorization(t *testing.T) {
 					t.Errorf("%s as agent: 403 page without explanation", r.path(c.role))
 				}
 			}
+		}
+		// Agent and admin retried their failed email; nobody else did.
+		if calls := e.mail.called(); len(calls) != 2 || calls[0].id != failed["agent"] || calls[1].id != failed["admin"] {
+			t.Errorf("retries: %+v", calls)
 		}
 		// The admin's changes happened; the agent's attempts did not.
 		if _, err := e.team.AgentByEmail(ctx, desk.System, "cy@example.com"); err != nil {

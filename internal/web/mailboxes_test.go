@@ -42,7 +42,7 @@ func TestMailboxScreens(t *testing.T) {
 		}
 		e.run(t, []scenario{
 			{name: "list", req: req{method: "GET", path: "/admin/mailboxes", role: "admin"}, status: 200,
-				contains: []string{"help@acme.example", "Acme Help", "Billing", "IMAP fetch", `class="badge mb-failing">Failing<`,
+				contains: []string{"help@acme.example", "Acme Help", "Billing", "IMAP fetch", `class="badge pr-urgent">Failing<`,
 					"AUTHENTICATIONFAILED", "since 5 min ago", `class="failing"`, `action="/admin/mailboxes"`,
 					`data-confirm="Delete the mailbox help@acme.example?`, `href="/admin/mailboxes/` + hid + `"`},
 				absent: []string{"Sup3rSecret", "RelaySecret"}},

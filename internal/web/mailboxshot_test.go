@@ -51,13 +51,13 @@ func TestMailboxShots(t *testing.T) {
 	shot := shooter(t)
 	login(t, ctx, srv.URL, "ana@example.com")
 	step(t, ctx, "mailboxes", chromedp.EmulateViewport(1440, 1100), chromedp.Navigate(srv.URL+"/admin/mailboxes"),
-		chromedp.WaitVisible(chromedp.CSS(".badge.mb-failing")))
+		chromedp.WaitVisible(chromedp.CSS(".badge.pr-urgent")))
 	shot(ctx, "admin-mailboxes")
 	step(t, ctx, "refused add",
-		chromedp.SendKeys(chromedp.CSS(`.mailbox-form input[name=address]`), "help@acme.example"),
-		chromedp.SetValue(chromedp.CSS(`.mailbox-form select[name=inbound]`), "imap"),
-		chromedp.SendKeys(chromedp.CSS(`.mailbox-form input[name=smtp_url]`), "smtp://relay.acme.example"),
-		chromedp.Click(chromedp.CSS(`.mailbox-form button[type=submit]`)),
+		chromedp.SendKeys(chromedp.CSS(`.mbf input[name=address]`), "help@acme.example"),
+		chromedp.SetValue(chromedp.CSS(`.mbf select[name=inbound]`), "imap"),
+		chromedp.SendKeys(chromedp.CSS(`.mbf input[name=smtp_url]`), "smtp://relay.acme.example"),
+		chromedp.Click(chromedp.CSS(`.mbf button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.ID("err-imap_url")))
 	shot(ctx, "admin-mailbox-errors")
 }

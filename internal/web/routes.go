@@ -75,6 +75,7 @@ func (a *app) routes() []route {
 		{"POST", "/tickets/{id}/messages", agent, action, a.addMessage},
 		{"POST", "/tickets/{id}/update", agent, action, a.updateTicket},
 		{"POST", "/tickets/{id}/merge", agent, action, a.mergeTicket},
+		{"POST", "/tickets/{id}/deliveries/{oid}/retry", agent, action, a.retryDelivery},
 		{"GET", "/attachments/{id}", agent, page, a.attachment},
 		{"GET", "/contacts/{id}", agent, page, a.contactPage},
 		{"POST", "/contacts/{id}", agent, action, a.updateContact},

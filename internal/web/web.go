@@ -41,6 +41,8 @@ type Config struct {
 	// stream, so a graceful shutdown does not wait for browsers. Pass the
 	// serve context.
 	Context context.Context
+	// Mail sends a failed email reply again; nil hides the Retry button.
+	Mail MailRetrier
 }
 
 // app is the web application: configuration, templates and catalogue.
