@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"html"
+	"io"
 	"mime"
 	"mime/multipart"
 	"mime/quotedprintable"
@@ -139,20 +140,32 @@ func (d draft) build() ([]byte, error) {
 	var body bytes.Buffer
 	var ctype string
 	if len(d.Files) == 0 {
-		mw := multipart.NewWriter(&body)
+		mw, err := newWriter(&body)
+		if err != nil {
+			return nil, err
+		}
 		if err := d.writeAlternative(mw); err != nil {
 			return nil, err
 		}
 		ctype = mime.FormatMediaType("multipart/alternative", map[string]string{"boundary": mw.Boundary()})
 	} else {
-		mixed := multipart.NewWriter(&body)
-		alt := multipart.NewWriter(nil)
+		mixed, err := newWriter(&body)
+		if err != nil {
+			return nil, err
+		}
+		boundary, err := newBoundary()
+		if err != nil {
+			return nil, err
+		}
 		w, err := mixed.CreatePart(textproto.MIMEHeader{"Content-Type": {
-			mime.FormatMediaType("multipart/alternative", map[string]string{"boundary": alt.Boundary()})}})
+			mime.FormatMediaType("multipart/alternative", map[string]string{"boundary": boundary})}})
 		if err != nil {
 			return nil, fmt.Errorf("mailout: build message: %w", err)
 		}
-		alt = newWriterWithBoundary(w, alt.Boundary())
+		alt := multipart.NewWriter(w)
+		if err := alt.SetBoundary(boundary); err != nil {
+			return nil, fmt.Errorf("mailout: build message: %w", err)
+		}
 		if err := d.writeAlternative(alt); err != nil {
 			return nil, err
 		}
@@ -172,10 +185,26 @@ func (d draft) build() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-func newWriterWithBoundary(w interface{ Write([]byte) (int, error) }, boundary string) *multipart.Writer {
+// newBoundary returns a random boundary short enough that part headers
+// stay within 78 characters.
+func newBoundary() (string, error) {
+	var b [12]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("mailout: random boundary: %w", err)
+	}
+	return "sb-" + hex.EncodeToString(b[:]), nil
+}
+
+func newWriter(w io.Writer) (*multipart.Writer, error) {
+	boundary, err := newBoundary()
+	if err != nil {
+		return nil, err
+	}
 	mw := multipart.NewWriter(w)
-	_ = mw.SetBoundary(boundary) // a boundary multipart made itself is valid
-	return mw
+	if err := mw.SetBoundary(boundary); err != nil {
+		return nil, fmt.Errorf("mailout: build message: %w", err)
+	}
+	return mw, nil
 }
 
 // writeAlternative writes the text and HTML parts and closes mw.
