@@ -115,8 +115,13 @@ func (m *Mailer) deliver(ctx context.Context, r relay, hello, mailFrom string, r
 	defer c.Close()
 	stop := context.AfterFunc(ctx, func() { c.Close() })
 	defer stop()
-	if hello != "" {
-		_ = c.Hello(hello) // only fails before any command was sent; the default name is fine
+	if hello == "" {
+		hello = "localhost"
+	}
+	// The first command after connecting (or after STARTTLS): it also
+	// surfaces a TLS handshake that failed (an untrusted certificate).
+	if err := c.Hello(hello); err != nil {
+		return fmt.Errorf("greet SMTP server %s: %w", r.Addr(), err)
 	}
 	if r.User != "" {
 		if err := authAllowed(r.Host, overTLS); err != nil {
