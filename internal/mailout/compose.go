@@ -119,10 +119,10 @@ func references(ids []string) []string {
 func (d draft) build() ([]byte, error) {
 	var buf bytes.Buffer
 	h := func(name, value string) { writeHeader(&buf, name, value) }
-	h("From", d.From.String())
-	h("To", d.To.String())
+	h("From", formatAddress(d.From))
+	h("To", formatAddress(d.To))
 	h("Date", d.Date.Format(time.RFC1123Z))
-	h("Subject", mime.QEncoding.Encode("utf-8", d.Subject))
+	h("Subject", encodeWords(d.Subject))
 	h("Message-ID", "<"+d.MessageID+">")
 	if d.InReplyTo != "" {
 		h("In-Reply-To", "<"+d.InReplyTo+">")
@@ -255,9 +255,11 @@ func writeAttachment(mw *multipart.Writer, f part) error {
 	if name == "" {
 		name = "attachment"
 	}
-	if mt, params, err := mime.ParseMediaType(ctype); err == nil {
-		params["name"] = mime.QEncoding.Encode("utf-8", name)
-		ctype = mime.FormatMediaType(mt, params)
+	if enc := mime.QEncoding.Encode("utf-8", name); len(enc) <= 60 {
+		if mt, params, err := mime.ParseMediaType(ctype); err == nil {
+			params["name"] = enc // legacy clients read the name here
+			ctype = mime.FormatMediaType(mt, params)
+		}
 	}
 	disp := "attachment"
 	hdr := textproto.MIMEHeader{"Content-Type": {ctype}, "Content-Transfer-Encoding": {"base64"}}
@@ -265,7 +267,7 @@ func writeAttachment(mw *multipart.Writer, f part) error {
 		disp = "inline"
 		hdr.Set("Content-ID", "<"+strings.Trim(f.ContentID, "<>")+">")
 	}
-	hdr.Set("Content-Disposition", mime.FormatMediaType(disp, map[string]string{"filename": name}))
+	hdr.Set("Content-Disposition", dispositionValue(disp, name))
 	w, err := mw.CreatePart(hdr)
 	if err != nil {
 		return fmt.Errorf("mailout: attach %q: %w", f.Filename, err)
@@ -305,6 +307,89 @@ func writeHeader(buf *bytes.Buffer, name, value string) {
 		line += " " + word
 	}
 	buf.WriteString(line + "\r\n")
+}
+
+// maxWord is the longest encoded-word written, so that a header name and
+// one word fit in 78 characters.
+const maxWord = 60
+
+// encodeWords returns s as is when it is printable ASCII, else as RFC 2047
+// Q-encoded words short enough to fold between.
+func encodeWords(s string) string {
+	if isPrintableASCII(s) {
+		return s
+	}
+	var words []string
+	var chunk []rune
+	flush := func() {
+		if len(chunk) > 0 {
+			words = append(words, mime.QEncoding.Encode("utf-8", string(chunk)))
+			chunk = chunk[:0]
+		}
+	}
+	for _, r := range s {
+		if len(mime.QEncoding.Encode("utf-8", string(append(chunk, r)))) > maxWord {
+			flush()
+		}
+		chunk = append(chunk, r)
+	}
+	flush()
+	return strings.Join(words, " ")
+}
+
+func isPrintableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+// formatAddress is mail.Address.String with names encoded in words that
+// fold.
+func formatAddress(a mail.Address) string {
+	if a.Name == "" || isPrintableASCII(a.Name) {
+		return a.String()
+	}
+	return encodeWords(a.Name) + " <" + a.Address + ">"
+}
+
+// dispositionValue returns the Content-Disposition value with the file
+// name, in RFC 2231 continuations (folded) when it is long or not ASCII.
+func dispositionValue(disp, name string) string {
+	if v := mime.FormatMediaType(disp, map[string]string{"filename": name}); len(v) <= 50 && isPrintableASCII(name) {
+		return v
+	}
+	const attrChar = "!#$&+-.^_`|~"
+	var enc strings.Builder
+	var segs []string
+	for _, b := range []byte(name) {
+		var piece string
+		if b < 0x80 && (b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || strings.IndexByte(attrChar, b) >= 0) {
+			piece = string(b)
+		} else {
+			piece = fmt.Sprintf("%%%02X", b)
+		}
+		if enc.Len()+len(piece) > 50 {
+			segs = append(segs, enc.String())
+			enc.Reset()
+		}
+		enc.WriteString(piece)
+	}
+	segs = append(segs, enc.String())
+	var b strings.Builder
+	b.WriteString(disp + ";")
+	for i, seg := range segs {
+		if i == 0 {
+			seg = "utf-8''" + seg
+		}
+		fmt.Fprintf(&b, "\r\n filename*%d*=%s", i, seg)
+		if i < len(segs)-1 {
+			b.WriteString(";")
+		}
+	}
+	return b.String()
 }
 
 func (f footer) text() string {
