@@ -314,26 +314,36 @@ func writeHeader(buf *bytes.Buffer, name, value string) {
 const maxWord = 60
 
 // encodeWords returns s as is when it is printable ASCII, else as RFC 2047
-// Q-encoded words short enough to fold between.
+// Q-encoded words short enough to fold between. Only the characters RFC
+// 2047 allows in a phrase stay literal, so the words are safe in display
+// names too.
 func encodeWords(s string) string {
 	if isPrintableASCII(s) {
 		return s
 	}
 	var words []string
-	var chunk []rune
-	flush := func() {
-		if len(chunk) > 0 {
-			words = append(words, mime.QEncoding.Encode("utf-8", string(chunk)))
-			chunk = chunk[:0]
-		}
-	}
+	var cur strings.Builder
 	for _, r := range s {
-		if len(mime.QEncoding.Encode("utf-8", string(append(chunk, r)))) > maxWord {
-			flush()
+		var piece string
+		switch {
+		case r == ' ':
+			piece = "_"
+		case r < 0x80 && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("!*+-/", r)):
+			piece = string(r)
+		default:
+			var b strings.Builder
+			for _, c := range []byte(string(r)) {
+				fmt.Fprintf(&b, "=%02X", c)
+			}
+			piece = b.String()
 		}
-		chunk = append(chunk, r)
+		if cur.Len() > 0 && len("=?utf-8?q?")+cur.Len()+len(piece)+len("?=") > maxWord {
+			words = append(words, "=?utf-8?q?"+cur.String()+"?=")
+			cur.Reset()
+		}
+		cur.WriteString(piece)
 	}
-	flush()
+	words = append(words, "=?utf-8?q?"+cur.String()+"?=")
 	return strings.Join(words, " ")
 }
 

@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"io"
+	"log"
 	"math/big"
 	"net"
 	"sync"
@@ -57,6 +58,7 @@ func newSink(t *testing.T, o sinkOptions) *sink {
 		return &sinkSession{s: s, tls: isTLS}, nil
 	}))
 	srv.Domain = "sink.test"
+	srv.ErrorLog = log.New(io.Discard, "", 0)
 	srv.AllowInsecureAuth = o.Plaintext
 	srv.ReadTimeout, srv.WriteTimeout = 10*time.Second, 10*time.Second
 	if !o.Implicit {
