@@ -276,3 +276,38 @@ func TestRunStops(t *testing.T) {
 		t.Fatal("Run did not stop")
 	}
 }
+
+// TestOutboundTicket: an agent-started email ticket sends its first
+// message without "Re:" and without In-Reply-To, from the first mailbox.
+func TestOutboundTicket(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		sk := newSink(t, sinkOptions{})
+		f := newFixture(t, st, "smtp://"+sk.Addr, nil)
+		tk, err := f.svc.Create(ctx, f.agent, desk.NewTicket{Subject: "Your order", Body: "It has shipped.",
+			Requester: desk.ContactInput{Email: "o@customer.example", Name: "Olga"}, Channel: desk.ChannelEmail})
+		must(t, err)
+		if f.process(t) != 1 {
+			t.Fatal("the first message was not queued")
+		}
+		got := sk.accepted()
+		if len(got) != 1 {
+			t.Fatalf("relay got %d", len(got))
+		}
+		p := parse(t, got[0].Raw)
+		if s := p.decoded(t, "Subject"); s != "Your order [#"+strconv.FormatInt(tk.Number, 10)+"]" {
+			t.Errorf("subject %q", s)
+		}
+		if p.Header.Get("In-Reply-To") != "" || p.Header.Get("References") != "" {
+			t.Errorf("In-Reply-To %q References %q", p.Header.Get("In-Reply-To"), p.Header.Get("References"))
+		}
+		from, err := p.Header.AddressList("From")
+		must(t, err)
+		if from[0].Name != "Željka Horvat (Acme Support)" {
+			t.Errorf("From %+v", from[0])
+		}
+		if id, err := st.Read().TicketMailbox(ctx, tk.ID); err != nil || id != f.mb.ID {
+			t.Errorf("ticket mailbox %d, %v", id, err)
+		}
+	})
+}

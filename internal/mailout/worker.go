@@ -85,23 +85,27 @@ func (m *Mailer) attempt(ctx context.Context, o store.OutboundMail) error {
 	}
 	now := m.now()
 	var failed bool
-	err := m.st.Write(ctx, func(tx *store.Tx) error {
+	// Record the outcome even if shutdown began meanwhile: a sent email
+	// left unrecorded would go out a second time after its lease.
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	err := m.st.Write(rctx, func(tx *store.Tx) error {
 		failed = false
 		switch {
 		case sendErr == nil:
-			return tx.MarkOutboundSent(ctx, o.ID, now)
+			return tx.MarkOutboundSent(rctx, o.ID, now)
 		case !isPermanent(sendErr) && o.Attempts < m.opt.MaxAttempts:
-			return tx.RetryOutbound(ctx, o.ID, now.Add(backoff(o.Attempts)), sendErr.Error())
+			return tx.RetryOutbound(rctx, o.ID, now.Add(backoff(o.Attempts)), sendErr.Error())
 		}
 		failed = true
-		if err := tx.FailOutbound(ctx, o.ID, sendErr.Error()); err != nil {
+		if err := tx.FailOutbound(rctx, o.ID, sendErr.Error()); err != nil {
 			return err
 		}
 		if o.TicketID == nil {
 			return nil
 		}
 		action := "delivery_failed"
-		return tx.InsertEvents(ctx, desk.Event{TicketID: *o.TicketID, Actor: "System", Action: action,
+		return tx.InsertEvents(rctx, desk.Event{TicketID: *o.TicketID, Actor: "System", Action: action,
 			Field: "email", New: clip(sendErr.Error(), 500), At: now})
 	})
 	if err != nil {
