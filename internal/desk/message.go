@@ -64,6 +64,9 @@ type NewMessage struct {
 	// Quiet adds the message without sending it to the customer (mail the
 	// customer sent, or a reply already delivered elsewhere).
 	Quiet bool
+	// From is the author of an inbound message when it is not the
+	// requester (a colleague of theirs replying on the thread).
+	From *ContactRef
 }
 
 // Attachment is a stored file on a message, content-addressed by SHA-256.

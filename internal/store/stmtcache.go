@@ -101,8 +101,10 @@ func (w *writer) reset() {
 }
 
 // writeSQLite runs fn in a BEGIN IMMEDIATE transaction on the single
-// write connection.
-func (s *Store) writeSQLite(ctx context.Context, fn func(tx *Tx) error) (err error) {
+// write connection. durable commits with synchronous=FULL (the WAL is
+// synced before COMMIT returns), so the transaction survives a power loss,
+// not only a crash of the process.
+func (s *Store) writeSQLite(ctx context.Context, fn func(tx *Tx) error, durable bool) (err error) {
 	w := s.writer
 	select {
 	case w.sem <- struct{}{}:
@@ -114,6 +116,19 @@ func (s *Store) writeSQLite(ctx context.Context, fn func(tx *Tx) error) (err err
 		if w.conn, err = s.write.Conn(ctx); err != nil {
 			return fmt.Errorf("store: writer connection: %w", err)
 		}
+	}
+	if durable {
+		if _, err := w.conn.ExecContext(ctx, "PRAGMA synchronous = FULL"); err != nil {
+			w.reset()
+			return fmt.Errorf("store: synchronous full: %w", err)
+		}
+		defer func() {
+			if w.conn != nil {
+				if _, err := w.conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA synchronous = NORMAL"); err != nil {
+					w.reset()
+				}
+			}
+		}()
 	}
 	if _, err := w.conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
 		if !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {

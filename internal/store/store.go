@@ -212,7 +212,7 @@ func (s *Store) Ping(ctx context.Context) error {
 	if s.writer == nil {
 		return nil
 	}
-	return s.writeSQLite(ctx, func(tx *Tx) error { return nil })
+	return s.writeSQLite(ctx, func(tx *Tx) error { return nil }, false)
 }
 
 // Engine returns "sqlite" or "postgres".

@@ -48,8 +48,22 @@ func (s *Store) Read() *Tx { return &Tx{r: s.read, pg: s.engine == EnginePostgre
 // rolling back otherwise. On SQLite it holds the single write connection
 // (BEGIN IMMEDIATE) for the duration; fn must not call Write itself.
 func (s *Store) Write(ctx context.Context, fn func(tx *Tx) error) error {
+	return s.write1(ctx, fn, false)
+}
+
+// WriteDurable is Write for transactions whose commit is a promise to
+// someone outside (an SMTP 250, an IMAP message marked seen, an MTA pipe's
+// exit 0): on SQLite it commits with synchronous=FULL, so the transaction
+// survives a power loss and not only a crash of the process (ordinary
+// writes use synchronous=NORMAL in WAL mode). PostgreSQL commits are
+// always durable (synchronous_commit on).
+func (s *Store) WriteDurable(ctx context.Context, fn func(tx *Tx) error) error {
+	return s.write1(ctx, fn, true)
+}
+
+func (s *Store) write1(ctx context.Context, fn func(tx *Tx) error, durable bool) error {
 	if s.engine == EngineSQLite {
-		return s.writeSQLite(ctx, fn)
+		return s.writeSQLite(ctx, fn, durable)
 	}
 	sqlTx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {

@@ -88,6 +88,9 @@ func (s *Service) AddMessageTx(ctx context.Context, tx *store.Tx, a desk.Actor, 
 		}
 		if in.Inbound {
 			m.Direction, m.Contact = desk.Inbound, &t.Requester
+			if in.From != nil {
+				m.Contact = in.From
+			}
 		} else {
 			m.Direction = desk.Outbound
 			if a.AgentID != 0 {
@@ -105,8 +108,8 @@ func (s *Service) AddMessageTx(ctx context.Context, tx *store.Tx, a desk.Actor, 
 		evs = append(evs, event(a, t.ID, now, action, "message", "", strconv.FormatInt(m.ID, 10)))
 		if in.Inbound {
 			evs[0].Actor, evs[0].AgentID = "Customer", nil
-			if t.Requester.Name != "" {
-				evs[0].Actor = t.Requester.Name
+			if m.Contact.Name != "" {
+				evs[0].Actor = m.Contact.Name
 			}
 		}
 		status := t.Status

@@ -69,7 +69,7 @@ func TestCatalogueCoversUI(t *testing.T) {
 	for _, f := range []string{"status", "priority", "assignee", "team", "tags", "subject"} {
 		used["timeline.field."+f] = "eventText"
 	}
-	for _, a := range []string{"created", "reply", "note", "merged", "merged_from"} {
+	for _, a := range []string{"created", "reply", "note", "merged", "merged_from", "follow_up_of", "follow_up", "delivery_failed"} {
 		used["timeline."+a] = "eventText"
 	}
 	for _, k := range []string{"live.created", "live.updated", "live.message"} {
