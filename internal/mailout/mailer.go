@@ -43,12 +43,15 @@ type Options struct {
 	// HelloName is the name given in EHLO; "" uses the mailbox's domain.
 	HelloName string
 	// Lease is how long a claimed email is reserved for one attempt
-	// (default 2 minutes); Batch how many are claimed at once (default 10);
-	// MaxAttempts how many temporary failures are tried (default 10).
+	// (default 1 minute; renewed when its turn in the batch comes): an
+	// instance that died mid-attempt delays the email by at most this.
+	// Batch is how many are claimed at once (default 10); MaxAttempts how
+	// many temporary failures are tried (default 10).
 	Lease       time.Duration
 	Batch       int
 	MaxAttempts int
-	// Timeout bounds one SMTP delivery (default 1 minute).
+	// Timeout bounds one SMTP delivery (default 45 seconds, and always
+	// less than Lease so no other worker starts the same email meanwhile).
 	Timeout time.Duration
 }
 
@@ -71,7 +74,7 @@ func New(st *store.Store, clk desk.Clock, opts Options) *Mailer {
 		opts.Logger = slog.Default()
 	}
 	if opts.Lease <= 0 {
-		opts.Lease = 2 * time.Minute
+		opts.Lease = time.Minute
 	}
 	if opts.Batch <= 0 {
 		opts.Batch = 10
@@ -79,8 +82,8 @@ func New(st *store.Store, clk desk.Clock, opts Options) *Mailer {
 	if opts.MaxAttempts <= 0 {
 		opts.MaxAttempts = 10
 	}
-	if opts.Timeout <= 0 {
-		opts.Timeout = time.Minute
+	if opts.Timeout <= 0 || opts.Timeout > opts.Lease*3/4 {
+		opts.Timeout = min(45*time.Second, opts.Lease*3/4)
 	}
 	opts.BaseURL = strings.TrimRight(opts.BaseURL, "/")
 	return &Mailer{st: st, clk: clk, opt: opts, log: opts.Logger.With("component", "mailout"), wake: make(chan struct{}, 1)}

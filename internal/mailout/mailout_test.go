@@ -314,3 +314,38 @@ func TestKilledWorker(t *testing.T) {
 		}
 	})
 }
+
+// TestStaleClaimIsFenced: a worker that lost its lease (another took the
+// email over) does not send it.
+func TestStaleClaimIsFenced(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		sk := newSink(t, sinkOptions{})
+		f := newFixture(t, st, "smtp://"+sk.Addr, nil)
+		tk := f.customerTicket(t, "Slow", "s@customer.example")
+		m := f.reply(t, tk.ID, desk.NewMessage{Text: "hi"})
+		claim := func() store.OutboundMail {
+			var c []store.OutboundMail
+			must(t, st.Write(ctx, func(tx *store.Tx) error {
+				var err error
+				c, err = tx.ClaimOutbound(ctx, f.clk.Now(), time.Minute, 10)
+				return err
+			}))
+			if len(c) != 1 {
+				t.Fatalf("claimed %d", len(c))
+			}
+			return c[0]
+		}
+		stale := claim()
+		f.clk.Advance(61 * time.Second)
+		fresh := claim()
+		must(t, f.mailer.attempt(ctx, stale))
+		if n := len(sk.all()); n != 0 {
+			t.Fatalf("the stale claim sent %d", n)
+		}
+		must(t, f.mailer.attempt(ctx, fresh))
+		if d := f.message(t, m.ID).Delivery; d.Status != desk.DeliverySent || len(sk.accepted()) != 1 {
+			t.Fatalf("delivery %+v, relay %d", d, len(sk.accepted()))
+		}
+	})
+}

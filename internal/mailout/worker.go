@@ -79,6 +79,22 @@ func (m *Mailer) Process(ctx context.Context) (int, error) {
 // attempt delivers one claimed email and records the outcome.
 func (m *Mailer) attempt(ctx context.Context, o store.OutboundMail) error {
 	log := m.log.With("outbound", o.ID, "message_id", o.MessageID, "attempt", o.Attempts)
+	// The batch is sent one by one: renew this email's lease first, so it
+	// covers the whole attempt, and skip it if another worker took it
+	// over meanwhile (the claim's attempts count is the fencing token).
+	var held bool
+	err := m.st.Write(ctx, func(tx *store.Tx) error {
+		var err error
+		held, err = tx.RenewOutboundLease(ctx, o.ID, o.Attempts, m.now().Add(m.opt.Lease))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("mailout: renew lease of outbound mail %d: %w", o.ID, err)
+	}
+	if !held {
+		log.Info("email taken over by another worker")
+		return nil
+	}
 	sendErr := m.send(ctx, o)
 	if sendErr != nil && ctx.Err() != nil {
 		return nil // shutting down: the lease expires and the email is tried again
@@ -89,7 +105,7 @@ func (m *Mailer) attempt(ctx context.Context, o store.OutboundMail) error {
 	// left unrecorded would go out a second time after its lease.
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
-	err := m.st.Write(rctx, func(tx *store.Tx) error {
+	err = m.st.Write(rctx, func(tx *store.Tx) error {
 		failed = false
 		switch {
 		case sendErr == nil:

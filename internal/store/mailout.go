@@ -21,3 +21,20 @@ func (tx *Tx) NextQueuedDue(ctx context.Context) (time.Time, bool, error) {
 	}
 	return *t, true, nil
 }
+
+// RenewOutboundLease extends the lease of an email being sent to until,
+// if the caller's claim still holds: the email is still sending with the
+// attempts count the caller claimed it with (a worker that took it over
+// after the lease expired incremented it). It reports whether the claim
+// held.
+func (tx *Tx) RenewOutboundLease(ctx context.Context, id int64, attempts int, until time.Time) (bool, error) {
+	res, err := tx.exec(ctx, "UPDATE outbound_mail SET locked_until = ? WHERE id = ? AND status = 'sending' AND attempts = ?", until, id, attempts)
+	if err != nil {
+		return false, fmt.Errorf("store: renew lease of outbound mail %d: %w", id, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("store: renew lease of outbound mail %d: %w", id, err)
+	}
+	return n == 1, nil
+}
