@@ -209,7 +209,7 @@ func newWriter(w io.Writer) (*multipart.Writer, error) {
 
 // writeAlternative writes the text and HTML parts and closes mw.
 func (d draft) writeAlternative(mw *multipart.Writer) error {
-	text := strings.TrimRight(d.Text, " \t\r\n") + "\n\n-- \n" + d.Footer.text() + "\n"
+	text := strings.TrimRight(normalizeNewlines(d.Text), " \t\n") + "\n\n-- \n" + d.Footer.text() + "\n"
 	htmlBody := d.HTML
 	if strings.TrimSpace(htmlBody) == "" {
 		htmlBody = textToHTML(d.Text)
@@ -318,7 +318,8 @@ const maxWord = 60
 // 2047 allows in a phrase stay literal, so the words are safe in display
 // names too.
 func encodeWords(s string) string {
-	if isPrintableASCII(s) {
+	s = oneLine(s)
+	if isPrintableASCII(s) && !strings.Contains(s, "=?") {
 		return s
 	}
 	var words []string
@@ -347,6 +348,22 @@ func encodeWords(s string) string {
 	return strings.Join(words, " ")
 }
 
+// normalizeNewlines turns CRLF and bare CR into LF (the QP writer makes
+// CRLF of every LF).
+func normalizeNewlines(s string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
+}
+
+// oneLine turns line breaks and tabs into spaces: header text is one line.
+func oneLine(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '\r' || r == '\n' || r == '\t' {
+			return ' '
+		}
+		return r
+	}, s)
+}
+
 func isPrintableASCII(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] < 0x20 || s[i] > 0x7e {
@@ -359,7 +376,8 @@ func isPrintableASCII(s string) bool {
 // formatAddress is mail.Address.String with names encoded in words that
 // fold.
 func formatAddress(a mail.Address) string {
-	if a.Name == "" || isPrintableASCII(a.Name) {
+	a.Name = oneLine(a.Name)
+	if a.Name == "" || isPrintableASCII(a.Name) && !strings.Contains(a.Name, "=?") {
 		return a.String()
 	}
 	return encodeWords(a.Name) + " <" + a.Address + ">"
@@ -424,7 +442,7 @@ var linkRE = regexp.MustCompile(`https?://[^\s<>"]+[^\s<>".,;:!?)\]']`)
 // textToHTML renders plain text as HTML paragraphs with line breaks and
 // clickable links.
 func textToHTML(text string) string {
-	text = strings.ReplaceAll(strings.TrimSpace(text), "\r\n", "\n")
+	text = normalizeNewlines(strings.TrimSpace(text))
 	var b strings.Builder
 	for _, para := range regexp.MustCompile(`\n\s*\n`).Split(text, -1) {
 		if strings.TrimSpace(para) == "" {

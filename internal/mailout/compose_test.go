@@ -96,3 +96,46 @@ func TestBackoff(t *testing.T) {
 		}
 	}
 }
+
+// FuzzBuild: whatever the subject, names and text, the message parses
+// back with the same subject, names and text, and no line is too long.
+func FuzzBuild(f *testing.F) {
+	f.Add("Printer", "Željka Horvat (Acme)", "Jana \"J\" Šimić", "Hello\n\nhttps://x.example/?a=1&b=<2>")
+	f.Add("=?utf-8?q?x?= \r\nBcc: evil@example.com", "a\r\nb", "", "line\r\n.\r\nend")
+	f.Fuzz(func(t *testing.T, subject, fromName, toName, text string) {
+		subject, fromName, toName = validUTF8(subject), validUTF8(fromName), validUTF8(toName)
+		text = validUTF8(text)
+		d := draft{
+			From: mail.Address{Name: fromName, Address: "support@acme.example"}, To: mail.Address{Name: toName, Address: "jana@customer.example"},
+			Subject: subject, Date: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC), MessageID: "sb.1.2.00@acme.example", TicketNum: 1, Text: text,
+		}
+		raw, err := d.build()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range strings.Split(string(raw), "\r\n") {
+			if len(line) > 998 {
+				t.Fatalf("line of %d characters", len(line))
+			}
+		}
+		p := parse(t, raw)
+		if len(p.Header["Bcc"]) > 0 || len(p.Header["Subject"]) != 1 {
+			t.Fatalf("header injection: %v", p.Header)
+		}
+		if s := p.decoded(t, "Subject"); strings.TrimSpace(s) != strings.TrimSpace(oneLine(subject)) {
+			t.Fatalf("subject %q decodes to %q", subject, s)
+		}
+		from, err := p.Header.AddressList("From")
+		if err != nil || len(from) != 1 || from[0].Address != "support@acme.example" {
+			t.Fatalf("From %q: %v %v", p.Header.Get("From"), from, err)
+		}
+		if strings.TrimSpace(fromName) != "" && from[0].Name != fromName && from[0].Name != oneLine(fromName) {
+			t.Fatalf("From name %q decodes to %q", fromName, from[0].Name)
+		}
+		want := strings.TrimRight(normalizeNewlines(text), " \t\n")
+		got := strings.ReplaceAll(p.Text, "\r\n", "\n")
+		if !strings.HasPrefix(got, want) {
+			t.Fatalf("text %q came back as %q", want, got)
+		}
+	})
+}

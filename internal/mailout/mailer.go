@@ -166,7 +166,7 @@ func (m *Mailer) Send(ctx context.Context, tx *store.Tx, t desk.Ticket, msg desk
 	if inReplyTo == "" {
 		inReplyTo = newest // no customer mail yet: thread under our own
 	}
-	fromName := mailboxName(mb)
+	fromName := mb.Name // no agent (the system): the mailbox alone
 	if msg.Author != nil && strings.TrimSpace(msg.Author.Name) != "" {
 		fromName = strings.TrimSpace(msg.Author.Name)
 		if mb.Name != "" {
@@ -203,13 +203,6 @@ func (m *Mailer) footer(t desk.Ticket) footer {
 		f.URL = m.opt.BaseURL + "/"
 	}
 	return f
-}
-
-func mailboxName(mb desk.Mailbox) string {
-	if mb.Name != "" {
-		return mb.Name
-	}
-	return ""
 }
 
 // enqueue builds d and queues it with its threading record.

@@ -32,7 +32,9 @@ func (m *Mailer) Run(ctx context.Context) error {
 		wait := maxIdle
 		if n >= m.opt.Batch && err == nil {
 			wait = 0 // more may be due
-		} else if due, ok, err := m.st.Read().NextQueuedDue(ctx); err == nil && ok {
+		} else if due, ok, err := m.st.Read().NextQueuedDue(ctx); err != nil {
+			m.log.Error("outbound mail: next due", "err", err)
+		} else if ok {
 			wait = min(max(due.Sub(m.clk.Now()), 0), maxIdle)
 			if wait == 0 && n == 0 {
 				wait = 200 * time.Millisecond // due but claimed by nobody: the clock disagrees; do not spin
