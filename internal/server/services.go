@@ -9,6 +9,7 @@ import (
 	"switchboard/internal/auth"
 	"switchboard/internal/contact"
 	"switchboard/internal/desk"
+	"switchboard/internal/mailbox"
 	"switchboard/internal/realtime"
 	"switchboard/internal/store"
 	"switchboard/internal/team"
@@ -26,6 +27,8 @@ type Services struct {
 	Contacts *contact.Service
 	Team     *team.Service
 	Auth     *auth.Service
+	// Mailboxes manages the support addresses.
+	Mailboxes *mailbox.Service
 }
 
 // NewServices builds every service over st. A nil broker gets an
@@ -38,13 +41,14 @@ func NewServices(st *store.Store, br *realtime.Local, clk desk.Clock) *Services 
 		clk = desk.SystemClock{}
 	}
 	return &Services{
-		Store:    st,
-		Broker:   br,
-		Clock:    clk,
-		Tickets:  ticket.New(st, br, clk),
-		Contacts: contact.New(st, clk),
-		Team:     team.New(st, clk),
-		Auth:     auth.New(st, clk, auth.Options{}),
+		Store:     st,
+		Broker:    br,
+		Clock:     clk,
+		Tickets:   ticket.New(st, br, clk),
+		Contacts:  contact.New(st, clk),
+		Team:      team.New(st, clk),
+		Auth:      auth.New(st, clk, auth.Options{}),
+		Mailboxes: mailbox.New(st, clk),
 	}
 }
 
@@ -54,11 +58,11 @@ func NewServices(st *store.Store, br *realtime.Local, clk desk.Clock) *Services 
 func Build(ctx context.Context, svc *Services, baseURL string, logger *slog.Logger) (*Server, error) {
 	apiH := api.New(api.Config{
 		Tickets: svc.Tickets, Contacts: svc.Contacts, Team: svc.Team, Auth: svc.Auth,
-		Broker: svc.Broker, Logger: logger, BaseURL: baseURL,
+		Mailboxes: svc.Mailboxes, Broker: svc.Broker, Logger: logger, BaseURL: baseURL,
 	})
 	webH, err := web.New(web.Config{
 		Tickets: svc.Tickets, Contacts: svc.Contacts, Team: svc.Team, Auth: svc.Auth,
-		Broker: svc.Broker, Clock: svc.Clock, Logger: logger, BaseURL: baseURL,
+		Mailboxes: svc.Mailboxes, Broker: svc.Broker, Clock: svc.Clock, Logger: logger, BaseURL: baseURL,
 		Context: ctx,
 	})
 	if err != nil {
