@@ -3,36 +3,16 @@ package mailbox
 import (
 	"net/url"
 	"strings"
+	"switchboard/internal/desk"
 )
 
-// Redacted stands for a password in a URL shown to a person. Submitting a
-// URL whose password is Redacted (or empty) keeps the stored password.
-const Redacted = "****"
+// Redacted stands for a password in a URL shown to a person (see
+// desk.RedactURL). Submitting a URL whose password is Redacted (or empty)
+// keeps the stored password.
+const Redacted = desk.RedactedPassword
 
-// RedactURL returns u with its password replaced by "****", for showing
-// or logging a mailbox URL. A URL that cannot be parsed is replaced whole,
-// since where its secret sits is unknown.
-func RedactURL(u string) string {
-	if u == "" {
-		return ""
-	}
-	p, err := url.Parse(u)
-	if err != nil || p.Scheme == "" {
-		return Redacted
-	}
-	if p.User == nil {
-		return p.String()
-	}
-	if _, ok := p.User.Password(); !ok {
-		return p.String()
-	}
-	user := url.User(p.User.Username()).String()
-	p.User = nil
-	prefix := p.Scheme + "://"
-	rest := strings.TrimPrefix(p.String(), prefix)
-	// url.UserPassword would escape the asterisks, so splice by hand.
-	return prefix + user + ":" + Redacted + "@" + rest
-}
+// RedactURL is desk.RedactURL, for callers that think in mailboxes.
+func RedactURL(u string) string { return desk.RedactURL(u) }
 
 // keepPassword returns submitted with the password of stored when the
 // submitted URL carries no password or the redacted one, so a form that

@@ -147,7 +147,7 @@ func TestParseRelay(t *testing.T) {
 			t.Errorf("parseRelay(%q) = %+v, %v", c.url, got, err)
 		}
 	}
-	if r := RedactURL("smtp://u:topsecret@host:25"); strings.Contains(r, "topsecret") {
+	if r := desk.RedactURL("smtp://u:topsecret@host:25"); strings.Contains(r, "topsecret") {
 		t.Errorf("RedactURL kept the password: %s", r)
 	}
 }

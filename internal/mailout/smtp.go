@@ -73,16 +73,6 @@ func parseRelay(raw string) (relay, error) {
 	return r, nil
 }
 
-// RedactURL returns u with its password replaced by "xxxxx", for logs and
-// screens.
-func RedactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "(invalid URL)"
-	}
-	return u.Redacted()
-}
-
 // isLoopback reports whether host names this machine.
 func isLoopback(host string) bool {
 	if strings.EqualFold(host, "localhost") {

@@ -35,7 +35,7 @@ func NewFetcher(st *store.Store, d Deliverer, log *slog.Logger, mb desk.Mailbox,
 		log = slog.Default()
 	}
 	f := &Fetcher{st: st, d: d, opts: opts.withDefaults(), url: mb.IMAPURL,
-		log: log.With("mailbox_id", mb.ID, "mailbox", mb.Address, "imap", RedactURL(mb.IMAPURL))}
+		log: log.With("mailbox_id", mb.ID, "mailbox", mb.Address, "imap", desk.RedactURL(mb.IMAPURL))}
 	f.Update(mb)
 	return f
 }

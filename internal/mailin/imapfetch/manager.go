@@ -110,7 +110,7 @@ func (m *Manager) sync(ctx context.Context) {
 		fctx, cancel := context.WithCancel(ctx)
 		r := &runningFetcher{f: f, url: mb.IMAPURL, cancel: cancel, done: make(chan struct{})}
 		m.running[id] = r
-		m.log.Info("imap: starting fetcher", "mailbox_id", id, "mailbox", mb.Address, "imap", RedactURL(mb.IMAPURL))
+		m.log.Info("imap: starting fetcher", "mailbox_id", id, "mailbox", mb.Address, "imap", desk.RedactURL(mb.IMAPURL))
 		go func() {
 			defer close(r.done)
 			f.Run(fctx)

@@ -10,7 +10,9 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+
 	"strings"
+	"switchboard/internal/desk"
 )
 
 // account is a parsed IMAP URL.
@@ -42,7 +44,7 @@ func parseURL(raw string) (account, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
 		// url.Error repeats the whole URL: say only what is wrong.
-		return account{}, fmt.Errorf("%w: cannot parse %s", errBadURL, RedactURL(raw))
+		return account{}, fmt.Errorf("%w: cannot parse %s", errBadURL, desk.RedactURL(raw))
 	}
 	var a account
 	port := ""
@@ -72,17 +74,6 @@ func parseURL(raw string) (account, error) {
 		a.folder = "INBOX"
 	}
 	return a, nil
-}
-
-// RedactURL returns an IMAP or SMTP URL fit to log or show: the password
-// is replaced by "xxxxx". An unparsable URL gives a placeholder, never the
-// original text.
-func RedactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "(unparsable URL)"
-	}
-	return u.Redacted()
 }
 
 // scrub removes the password (plain and URL-escaped) from an error text.

@@ -7,6 +7,8 @@ import (
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
+
+	"switchboard/internal/desk"
 )
 
 func TestParseURL(t *testing.T) {
@@ -46,10 +48,10 @@ func TestLoopback(t *testing.T) {
 }
 
 func TestRedaction(t *testing.T) {
-	if got := RedactURL("imaps://bob:hunter2@mail.example.com/INBOX"); strings.Contains(got, "hunter2") || !strings.Contains(got, "bob") {
+	if got := desk.RedactURL("imaps://bob:hunter2@mail.example.com/INBOX"); strings.Contains(got, "hunter2") || !strings.Contains(got, "bob") {
 		t.Errorf("RedactURL = %q", got)
 	}
-	if got := RedactURL("imaps://bob:hunter2%zz@host"); strings.Contains(got, "hunter2") {
+	if got := desk.RedactURL("imaps://bob:hunter2%zz@host"); strings.Contains(got, "hunter2") {
 		t.Errorf("RedactURL of a bad URL = %q", got)
 	}
 	if got := scrub("login p@ss/w:rd failed, p%40ss%2Fw%3Ard too", "p@ss/w:rd"); strings.Contains(got, "ss") {
