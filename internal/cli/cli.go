@@ -1,7 +1,7 @@
 // Package cli implements the switchboard command line: serve, migrate,
-// user add, token create, mail parse and help. Each command parses its own flags (the
-// standard flag package), builds the typed configuration, and reports
-// errors on stderr with a non-zero exit code.
+// user add, token create, mail parse, mail ingest and help. Each command
+// parses its own flags (the standard flag package), builds the typed
+// configuration, and reports errors on stderr with a non-zero exit code.
 package cli
 
 import (
@@ -55,6 +55,7 @@ func commands() []command {
 		{"user add", "user add --email E --name N --role admin|agent [--password-stdin]\n      add an agent; without --password-stdin a password is generated and printed once", runUserAdd},
 		{"token create", "token create --email E [--name LABEL]\n      print a new API token for that agent (only the token) on stdout", runTokenCreate},
 		{"mail parse", "mail parse [FILE]\n      parse one message (stdin without FILE) and print its JSON", runMailParse},
+		{"mail ingest", ingestSummary, runMailIngest},
 	}
 }
 
@@ -95,6 +96,11 @@ func report(stderr io.Writer, name string, err error) int {
 	}
 	if errors.Is(err, flag.ErrHelp) {
 		return ExitOK
+	}
+	var xe exitError
+	if errors.As(err, &xe) {
+		fmt.Fprintf(stderr, "switchboard %s: %s\n", name, xe.msg)
+		return xe.code
 	}
 	var ue usageError
 	if errors.As(err, &ue) {
@@ -146,15 +152,20 @@ func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
 // parse parses args and rejects stray positional arguments.
 func parse(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return usageError{err.Error()}
+		return flagError(err)
 	}
 	if fs.NArg() > 0 {
 		return usagef("unexpected argument %q", fs.Arg(0))
 	}
 	return nil
+}
+
+// flagError turns a flag parsing error into a usage error (help stays help).
+func flagError(err error) error {
+	if errors.Is(err, flag.ErrHelp) {
+		return err
+	}
+	return usageError{err.Error()}
 }
 
 // newLogger builds the process logger on stderr from cfg.
