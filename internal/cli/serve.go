@@ -4,12 +4,17 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/url"
 	"strings"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"switchboard/internal/config"
 	"switchboard/internal/demo"
 	"switchboard/internal/desk"
+	"switchboard/internal/mailin"
+	"switchboard/internal/mailin/smtpd"
 	"switchboard/internal/server"
 )
 
@@ -45,13 +50,17 @@ func runServe(ctx context.Context, sio IO, args []string) error {
 			return err
 		}
 	}
-	if cfg.SMTPAddr != "" {
-		log.Warn("inbound SMTP is not available in this version yet; the listener is not started", "smtp_addr", cfg.SMTPAddr)
-	}
 
 	srv, err := server.Build(ctx, svc, cfg.BaseURL, log)
 	if err != nil {
 		return err
+	}
+	var smtpLn net.Listener
+	if cfg.SMTPAddr != "" {
+		if smtpLn, err = net.Listen("tcp", cfg.SMTPAddr); err != nil {
+			return fmt.Errorf("listen for SMTP on %s: %w", cfg.SMTPAddr, err)
+		}
+		defer smtpLn.Close()
 	}
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
@@ -66,11 +75,36 @@ func runServe(ctx context.Context, sio IO, args []string) error {
 	if login != nil {
 		fmt.Fprintf(sio.Stdout, "Sign in with email %s and password %s\n", login.Email, login.Password)
 	}
-	if err := srv.Serve(ctx, ln); err != nil {
+	// The HTTP server and the SMTP listener live and die together: a
+	// failure of either stops both.
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return srv.Serve(gctx, ln) })
+	if smtpLn != nil {
+		in := mailin.New(svc.Store, svc.Tickets, svc.Clock, mailin.Options{Logger: log})
+		mx := smtpd.New(in, in, smtpd.Options{Domain: smtpDomain(cfg.BaseURL), Clock: svc.Clock, Logger: log})
+		log.Info("smtp listening", "addr", smtpLn.Addr().String())
+		g.Go(func() error { return mx.Serve(gctx, smtpLn) })
+	}
+	if err := g.Wait(); err != nil {
 		return err
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// smtpDomain is the host name the SMTP listener greets with: the host of
+// the public URL, or the machine's name when that is an IP address or
+// localhost.
+func smtpDomain(baseURL string) string {
+	u, err := url.Parse(baseURL)
+	if err != nil {
+		return ""
+	}
+	h := u.Hostname()
+	if h == "" || h == "localhost" || net.ParseIP(h) != nil {
+		return "" // smtpd falls back to os.Hostname
+	}
+	return h
 }
 
 // loadDemo loads the sample data unless the database already has tickets,
