@@ -14,6 +14,7 @@ import (
 
 	"switchboard/internal/auth"
 	"switchboard/internal/contact"
+	"switchboard/internal/mailbox"
 	"switchboard/internal/realtime"
 	"switchboard/internal/team"
 	"switchboard/internal/ticket"
@@ -24,10 +25,12 @@ type Config struct {
 	Tickets  *ticket.Service
 	Contacts *contact.Service
 	Team     *team.Service
-	Auth     *auth.Service
-	Broker   realtime.Broker
-	Logger   *slog.Logger
-	BaseURL  string
+	// Mailboxes manages the support addresses (admin only).
+	Mailboxes *mailbox.Service
+	Auth      *auth.Service
+	Broker    realtime.Broker
+	Logger    *slog.Logger
+	BaseURL   string
 	// RateLimit is the sustained number of requests per second allowed per
 	// API token's agent (default DefaultRateLimit; negative turns it off).
 	RateLimit float64

@@ -17,6 +17,7 @@ import (
 	"switchboard/internal/auth"
 	"switchboard/internal/contact"
 	"switchboard/internal/desk"
+	"switchboard/internal/mailbox"
 	"switchboard/internal/realtime"
 	"switchboard/internal/store"
 	"switchboard/internal/team"
@@ -55,13 +56,14 @@ func newTestEnv(t testing.TB, st *store.Store) *testEnv {
 	clk := desk.SystemClock{}
 	br := realtime.NewLocal(64)
 	cfg := Config{
-		Tickets:  ticket.New(st, br, clk),
-		Contacts: contact.New(st, clk),
-		Team:     team.New(st, clk),
-		Auth:     auth.New(st, clk, auth.Options{}),
-		Broker:   br,
-		Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
-		BaseURL:  "http://switchboard.test",
+		Tickets:   ticket.New(st, br, clk),
+		Contacts:  contact.New(st, clk),
+		Team:      team.New(st, clk),
+		Mailboxes: mailbox.New(st, clk),
+		Auth:      auth.New(st, clk, auth.Options{}),
+		Broker:    br,
+		Logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
+		BaseURL:   "http://switchboard.test",
 	}
 	e := &testEnv{t: t, st: st, cfg: cfg, tokens: map[string]string{}, vars: map[string]string{}}
 	mk := func(email, name string, role desk.Role) desk.Agent {

@@ -227,6 +227,8 @@ func TestOpenAPIRequestBodies(t *testing.T) {
 		{"NewTicket", createTicketRequest{}},
 		{"TicketUpdate", updateTicketRequest{}},
 		{"NewMessage", addMessageRequest{}},
+		{"NewMailbox", createMailboxRequest{}},
+		{"MailboxUpdate", updateMailboxRequest{}},
 	}
 	for _, c := range cases {
 		s := d.resolve(map[string]any{"$ref": "#/components/schemas/" + c.schema})

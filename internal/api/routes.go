@@ -29,6 +29,11 @@ var routes = []route{
 	{"GET", Prefix + "/contacts/{id}", "getContact", false, (*server).getContact},
 	{"GET", Prefix + "/agents", "listAgents", false, (*server).listAgents},
 	{"GET", Prefix + "/teams", "listTeams", false, (*server).listTeams},
+	{"GET", Prefix + "/mailboxes", "listMailboxes", false, (*server).listMailboxes},
+	{"POST", Prefix + "/mailboxes", "createMailbox", false, (*server).createMailbox},
+	{"GET", Prefix + "/mailboxes/{id}", "getMailbox", false, (*server).getMailbox},
+	{"PATCH", Prefix + "/mailboxes/{id}", "updateMailbox", false, (*server).updateMailbox},
+	{"DELETE", Prefix + "/mailboxes/{id}", "deleteMailbox", false, (*server).deleteMailbox},
 }
 
 // openAPIDoc is the OpenAPI 3.1 document of the whole API.

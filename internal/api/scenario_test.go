@@ -43,6 +43,10 @@ func runSteps(t *testing.T, e *testEnv, steps []step) {
 		}
 		if res.Code >= 400 {
 			e.checkProblem(name, res)
+		} else if res.Code == http.StatusNoContent {
+			if len(res.Body) > 0 {
+				t.Errorf("%s: 204 with a body: %s", name, res.Body)
+			}
 		} else if ct := res.Header.Get("Content-Type"); ct != "application/json" {
 			t.Errorf("%s: Content-Type %q, want application/json", name, ct)
 		}
@@ -234,6 +238,71 @@ var ticketSteps = []step{
 		header: map[string]string{"Allow": "GET, HEAD, POST"}},
 	{name: "wrong method anonymous", method: "DELETE", path: "/api/v1/contacts/1", role: roleAnon, status: 405},
 	{name: "openapi", method: "GET", path: "/api/v1/openapi.json", role: roleAnon, status: 200, json: map[string]any{"openapi": "3.1.0"}},
+}
+
+func TestMailboxScenarios(t *testing.T) {
+	eachEngine(t, func(t *testing.T, st *store.Store) {
+		e := newTestEnv(t, st)
+		runSteps(t, e, mailboxSteps)
+	})
+}
+
+var mailboxSteps = []step{
+	{name: "empty list", method: "GET", path: "/api/v1/mailboxes", role: roleAdmin, status: 200,
+		json: map[string]any{"items": []any{}, "next_cursor": nil}},
+	{name: "agent may not list", method: "GET", path: "/api/v1/mailboxes", status: 403},
+	{name: "agent may not create", method: "POST", path: "/api/v1/mailboxes", body: `{"address":"x@acme.example"}`, status: 403},
+	{name: "create imap", method: "POST", path: "/api/v1/mailboxes", role: roleAdmin,
+		body: `{"address":"Support@Acme.Example","name":"Acme Support","team":{{team}},
+			"imap_url":"imaps://support:hunter2@imap.acme.example/INBOX","smtp_url":"smtps://support:relaypw@smtp.acme.example:465",
+			"ack_enabled":true,"ack_subject":"We got your message","ack_body":"Thanks!"}`,
+		status: 201,
+		header: map[string]string{"Location": "http://switchboard.test/api/v1/mailboxes/"},
+		json: map[string]any{"address": "support@acme.example", "name": "Acme Support", "inbound": "imap",
+			"team.id": "{{team}}", "team.name": "Billing", "imap_url": "imaps://support:****@imap.acme.example/INBOX",
+			"smtp_url": "smtps://support:****@smtp.acme.example:465", "reopen_days": 30, "active": true,
+			"status": "ok", "last_error": "", "last_error_at": nil, "last_fetch_at": nil, "ack_enabled": true},
+		save: map[string]string{"mb": "id"}},
+	{name: "create minimal", method: "POST", path: "/api/v1/mailboxes", role: roleAdmin,
+		body: `{"address":"sales@acme.example","reopen_days":0}`, status: 201,
+		json: map[string]any{"inbound": "smtp", "team": nil, "imap_url": "", "smtp_url": "", "reopen_days": 0},
+		save: map[string]string{"mb2": "id"}},
+	{name: "duplicate address", method: "POST", path: "/api/v1/mailboxes", role: roleAdmin,
+		body: `{"address":"SUPPORT@acme.example"}`, status: 409, json: map[string]any{"errors.address": notNull}},
+	{name: "bad fields", method: "POST", path: "/api/v1/mailboxes", role: roleAdmin,
+		body:   `{"address":"nope","inbound":"imap","smtp_url":"smtp://relay.example","reopen_days":400}`,
+		status: 422,
+		json: map[string]any{"errors.address": notNull, "errors.imap_url": notNull, "errors.smtp_url": notNull,
+			"errors.reopen_days": notNull}},
+	{name: "bad inbound", method: "POST", path: "/api/v1/mailboxes", role: roleAdmin,
+		body: `{"address":"x@acme.example","inbound":"pop3"}`, status: 422, json: map[string]any{"errors.inbound": notNull}},
+	{name: "unknown team", method: "POST", path: "/api/v1/mailboxes", role: roleAdmin,
+		body: `{"address":"x@acme.example","team":999999}`, status: 422, json: map[string]any{"errors.team": notNull}},
+	{name: "unknown field", method: "POST", path: "/api/v1/mailboxes", role: roleAdmin,
+		body: `{"address":"x@acme.example","password":"x"}`, status: 422},
+	{name: "list", method: "GET", path: "/api/v1/mailboxes", role: roleAdmin, status: 200,
+		json: map[string]any{"items.#": 2, "items.0.address": "sales@acme.example",
+			"items.1.imap_url": "imaps://support:****@imap.acme.example/INBOX"}},
+	{name: "get", method: "GET", path: "/api/v1/mailboxes/{{mb}}", role: roleAdmin, status: 200,
+		json: map[string]any{"id": "{{mb}}", "smtp_url": "smtps://support:****@smtp.acme.example:465"}},
+	{name: "agent may not get", method: "GET", path: "/api/v1/mailboxes/{{mb}}", status: 403},
+	{name: "get missing", method: "GET", path: "/api/v1/mailboxes/999999", role: roleAdmin, status: 404},
+	{name: "get non-numeric", method: "GET", path: "/api/v1/mailboxes/support", role: roleAdmin, status: 404},
+	{name: "update round-trips the redacted URL", method: "PATCH", path: "/api/v1/mailboxes/{{mb}}", role: roleAdmin,
+		body:   `{"imap_url":"imaps://support:****@imap.acme.example/Support","team":null,"reopen_days":7}`,
+		status: 200,
+		json:   map[string]any{"imap_url": "imaps://support:****@imap.acme.example/Support", "team": nil, "reopen_days": 7}},
+	{name: "update to a taken address", method: "PATCH", path: "/api/v1/mailboxes/{{mb}}", role: roleAdmin,
+		body: `{"address":"sales@acme.example"}`, status: 409},
+	{name: "update bad", method: "PATCH", path: "/api/v1/mailboxes/{{mb}}", role: roleAdmin,
+		body: `{"ack_subject":"` + strings.Repeat("x", 201) + `"}`, status: 422, json: map[string]any{"errors.ack_subject": notNull}},
+	{name: "agent may not update", method: "PATCH", path: "/api/v1/mailboxes/{{mb}}", body: `{"name":"x"}`, status: 403},
+	{name: "update missing", method: "PATCH", path: "/api/v1/mailboxes/999999", role: roleAdmin, body: `{"name":"x"}`, status: 404},
+	{name: "agent may not delete", method: "DELETE", path: "/api/v1/mailboxes/{{mb2}}", status: 403},
+	{name: "delete", method: "DELETE", path: "/api/v1/mailboxes/{{mb2}}", role: roleAdmin, status: 204},
+	{name: "delete again", method: "DELETE", path: "/api/v1/mailboxes/{{mb2}}", role: roleAdmin, status: 404},
+	{name: "list after delete", method: "GET", path: "/api/v1/mailboxes", role: roleAdmin, status: 200,
+		json: map[string]any{"items.#": 1}},
 }
 
 // TestPagination walks a filtered list page by page and checks every

@@ -1,7 +1,8 @@
 // Package cli implements the switchboard command line: serve, migrate,
-// user add, token create, mail parse, mail ingest and help. Each command
-// parses its own flags (the standard flag package), builds the typed
-// configuration, and reports errors on stderr with a non-zero exit code.
+// user add, token create, mailbox add and list, mail parse, mail ingest
+// and help. Each command parses its own flags (the standard flag package),
+// builds the typed configuration, and reports errors on stderr with a
+// non-zero exit code.
 package cli
 
 import (
@@ -11,7 +12,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 
 	"switchboard/internal/config"
@@ -54,6 +57,8 @@ func commands() []command {
 		{"migrate", "migrate [flags]\n      apply database migrations and exit", runMigrate},
 		{"user add", "user add --email E --name N --role admin|agent [--password-stdin]\n      add an agent; without --password-stdin a password is generated and printed once", runUserAdd},
 		{"token create", "token create --email E [--name LABEL]\n      print a new API token for that agent (only the token) on stdout", runTokenCreate},
+		{"mailbox add", "mailbox add ADDRESS [--name N] [--team TEAM] [--inbound smtp|imap|pipe] [--imap URL] [--smtp URL]\n      add a support address; --imap imaps://user:pass@host[:993]/INBOX fetches from that account,\n      --smtp smtp://[user:pass@]host:port (STARTTLS when offered; credentials only over TLS or to\n      loopback) or smtps://... sends replies through that relay", runMailboxAdd},
+		{"mailbox list", "mailbox list\n      list the mailboxes with their status (passwords shown as ****)", runMailboxList},
 		{"mail parse", "mail parse [FILE]\n      parse one message (stdin without FILE) and print its JSON", runMailParse},
 		{"mail ingest", ingestSummary, runMailIngest},
 	}
@@ -82,7 +87,7 @@ func Run(ctx context.Context, args []string, sio IO) int {
 		err := c.run(ctx, sio, args[len(words):])
 		return report(sio.Stderr, c.name, err)
 	}
-	if args[0] == "user" || args[0] == "token" || args[0] == "mail" {
+	if args[0] == "user" || args[0] == "token" || args[0] == "mail" || args[0] == "mailbox" {
 		fmt.Fprintf(sio.Stderr, "switchboard: unknown %s command %q; see 'switchboard help'\n", args[0], strings.Join(args[1:], " "))
 	} else {
 		fmt.Fprintf(sio.Stderr, "switchboard: unknown command %q; see 'switchboard help'\n", args[0])
@@ -110,8 +115,8 @@ func report(stderr io.Writer, name string, err error) int {
 	var de *desk.Error
 	if errors.As(err, &de) {
 		fmt.Fprintf(stderr, "switchboard %s: %s\n", name, de.Message)
-		for f, why := range de.Fields {
-			fmt.Fprintf(stderr, "  %s: %s\n", f, why)
+		for _, f := range slices.Sorted(maps.Keys(de.Fields)) {
+			fmt.Fprintf(stderr, "  %s: %s\n", f, de.Fields[f])
 		}
 		return ExitError
 	}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"net/mail"
 	"strings"
+	"time"
 
 	"switchboard/internal/desk"
 	"switchboard/internal/store"
@@ -200,4 +201,33 @@ func validEmail(s string) (string, bool) {
 		return "", false
 	}
 	return strings.ToLower(a.Address), true
+}
+
+// Bounce is the bounce mark of an email address: mail to it came back
+// with Status (the DSN status, e.g. 5.1.1) at At.
+type Bounce struct {
+	Email  string
+	Status string
+	At     time.Time
+}
+
+// EmailBounce returns the bounce mark of an address, or nil when mail to
+// it has not bounced (or the address is unknown).
+func (s *Service) EmailBounce(ctx context.Context, a desk.Actor, email string) (*Bounce, error) {
+	if err := a.RequireAgent(); err != nil {
+		return nil, err
+	}
+	email = strings.ToLower(strings.TrimSpace(email))
+	if email == "" {
+		return nil, nil
+	}
+	status, at, err := s.st.Read().EmailBounce(ctx, email)
+	if err != nil || status == "" {
+		return nil, err
+	}
+	b := &Bounce{Email: email, Status: status}
+	if at != nil {
+		b.At = *at
+	}
+	return b, nil
 }

@@ -75,6 +75,7 @@ const (
 
 // Delivery is the state of the email that carries an outbound reply.
 type Delivery struct {
+	ID        int64      `json:"id"`     // the outbound_mail row, for a retry
 	Status    string     `json:"status"` // DeliveryQueued, DeliverySending, DeliverySent or DeliveryFailed
 	Attempts  int        `json:"attempts"`
 	LastError string     `json:"last_error"`

@@ -145,7 +145,7 @@ func detect8bit(b []byte) string {
 		sample = sample[:32<<10]
 	}
 	if len(sample) >= 32 {
-		if r, err := chardet.NewTextDetector().DetectBest(sample); err == nil && r != nil && r.Confidence >= 40 {
+		if r, ok := bestCharset(sample); ok && r.Confidence >= 40 {
 			l := cleanCharset(r.Charset)
 			if l != "utf-8" && l != "us-ascii" && l != "" {
 				if enc := lookupCharset(l); enc != nil {
@@ -158,6 +158,24 @@ func detect8bit(b []byte) string {
 	}
 	out, _ := charmap.Windows1252.NewDecoder().Bytes(b)
 	return string(out)
+}
+
+// bestCharset is chardet's most confident guess, ties broken by name so
+// that the same bytes always decode the same way (DetectBest picks among
+// equally confident guesses in no fixed order, which made the same message
+// parse differently from one run to the next).
+func bestCharset(b []byte) (chardet.Result, bool) {
+	all, err := chardet.NewTextDetector().DetectAll(b)
+	if err != nil || len(all) == 0 {
+		return chardet.Result{}, false
+	}
+	best := all[0]
+	for _, r := range all[1:] {
+		if r.Confidence > best.Confidence || r.Confidence == best.Confidence && r.Charset+r.Language < best.Charset+best.Language {
+			best = r
+		}
+	}
+	return best, true
 }
 
 // decodeUTF7 decodes RFC 2152 UTF-7 leniently: bad shift sequences are

@@ -196,3 +196,16 @@ func qp(b []byte) []byte {
 
 // encodeStd is base64.StdEncoding.EncodeToString.
 func encodeStd(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
+
+// TestDetect8bitDeterministic: unlabelled 8-bit text on which the charset
+// detectors tie must decode the same way every time (found by FuzzDeliver:
+// the same message parsed differently between two deliveries).
+func TestDetect8bitDeterministic(t *testing.T) {
+	b := []byte("Hel\xf5S" + strings.Repeat("\xa1", 900) + "\x8e" + strings.Repeat("\xa1", 900))
+	first := detect8bit(b)
+	for i := 0; i < 100; i++ {
+		if got := detect8bit(b); got != first {
+			t.Fatalf("run %d decoded differently", i)
+		}
+	}
+}

@@ -19,7 +19,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"sort"
 	"strings"
 
 	"switchboard/internal/desk"
@@ -259,30 +258,34 @@ func standIn(raw []byte) *mail.Message {
 }
 
 // dedupeKey identifies a message across redeliveries: its Message-ID and
-// what it says (sender, date, subject, bodies, attachments), never the
-// trace headers that differ between two deliveries of the same message.
+// what it says — the sender, date, subject and recipients as they appear
+// in the header, and the body bytes with line endings normalised — never
+// the trace headers that differ between two deliveries of the same message
+// (Received, Return-Path, Delivered-To) nor anything decoding could vary.
 // The same Message-ID with other content (a sender that reuses ids) is
 // another message; the same content without a Message-ID is the same one.
 func dedupeKey(m *mail.Message, raw []byte, unreadable bool) string {
 	h := sha256.New()
-	if unreadable {
+	body := raw
+	if i := bytes.Index(raw, []byte("\r\n\r\n")); i >= 0 {
+		body = raw[i+4:]
+	} else if i := bytes.Index(raw, []byte("\n\n")); i >= 0 {
+		body = raw[i+2:]
+	}
+	if unreadable || m.Header == nil {
 		h.Write([]byte("raw\x00"))
-		h.Write(raw)
-		return hex.EncodeToString(h.Sum(nil))
+		body = raw
+	} else {
+		for _, k := range []string{"Message-Id", "From", "Date", "Subject", "To", "Cc"} {
+			for _, v := range m.Header.Values(k) {
+				h.Write([]byte(strings.Join(strings.Fields(v), " ")))
+				h.Write([]byte{0})
+			}
+			h.Write([]byte{1})
+		}
 	}
-	for _, s := range []string{m.MessageID, strings.ToLower(m.From.Address), m.Date, m.Subject, m.Text, m.HTML} {
-		h.Write([]byte(s))
-		h.Write([]byte{0})
-	}
-	shas := make([]string, 0, len(m.Attachments))
-	for _, a := range m.Attachments {
-		shas = append(shas, a.SHA256)
-	}
-	sort.Strings(shas)
-	for _, s := range shas {
-		h.Write([]byte(s))
-		h.Write([]byte{0})
-	}
+	body = bytes.ReplaceAll(body, []byte("\r\n"), []byte("\n"))
+	h.Write(bytes.TrimRight(body, " \t\r\n"))
 	return hex.EncodeToString(h.Sum(nil))
 }
 

@@ -9,6 +9,9 @@ import (
 	"switchboard/internal/auth"
 	"switchboard/internal/contact"
 	"switchboard/internal/desk"
+	"switchboard/internal/mailbox"
+	"switchboard/internal/mailin"
+	"switchboard/internal/mailout"
 	"switchboard/internal/realtime"
 	"switchboard/internal/store"
 	"switchboard/internal/team"
@@ -26,25 +29,55 @@ type Services struct {
 	Contacts *contact.Service
 	Team     *team.Service
 	Auth     *auth.Service
+	// Mailboxes manages the support addresses.
+	Mailboxes *mailbox.Service
+	// Mailer queues agents' replies and acknowledgements as email and
+	// delivers the queue (its Run belongs in serve).
+	Mailer *mailout.Mailer
+	// Ingest turns inbound email into tickets (the SMTP listener, IMAP
+	// fetchers and `mail ingest` deliver through it).
+	Ingest *mailin.Ingester
+}
+
+// ServiceOptions tune NewServicesWith.
+type ServiceOptions struct {
+	// BaseURL is the public URL, linked from outgoing email.
+	BaseURL string
+	// Logger receives the mail services' logs; nil discards them.
+	Logger *slog.Logger
 }
 
 // NewServices builds every service over st. A nil broker gets an
 // in-process one; a nil clock is the system clock.
 func NewServices(st *store.Store, br *realtime.Local, clk desk.Clock) *Services {
+	return NewServicesWith(st, br, clk, ServiceOptions{})
+}
+
+// NewServicesWith is NewServices with options for the mail services.
+func NewServicesWith(st *store.Store, br *realtime.Local, clk desk.Clock, o ServiceOptions) *Services {
 	if br == nil {
 		br = realtime.NewLocal(0)
 	}
 	if clk == nil {
 		clk = desk.SystemClock{}
 	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	tickets := ticket.New(st, br, clk)
+	mailer := mailout.New(st, clk, mailout.Options{BaseURL: o.BaseURL, Logger: o.Logger.With("component", "mailout"), Publisher: tickets})
+	tickets.SetOutbox(mailer)
 	return &Services{
-		Store:    st,
-		Broker:   br,
-		Clock:    clk,
-		Tickets:  ticket.New(st, br, clk),
-		Contacts: contact.New(st, clk),
-		Team:     team.New(st, clk),
-		Auth:     auth.New(st, clk, auth.Options{}),
+		Store:     st,
+		Broker:    br,
+		Clock:     clk,
+		Tickets:   tickets,
+		Contacts:  contact.New(st, clk),
+		Team:      team.New(st, clk),
+		Auth:      auth.New(st, clk, auth.Options{}),
+		Mailboxes: mailbox.New(st, clk),
+		Mailer:    mailer,
+		Ingest:    mailin.New(st, tickets, clk, mailin.Options{Acker: mailer, Logger: o.Logger.With("component", "mailin")}),
 	}
 }
 
@@ -54,12 +87,12 @@ func NewServices(st *store.Store, br *realtime.Local, clk desk.Clock) *Services 
 func Build(ctx context.Context, svc *Services, baseURL string, logger *slog.Logger) (*Server, error) {
 	apiH := api.New(api.Config{
 		Tickets: svc.Tickets, Contacts: svc.Contacts, Team: svc.Team, Auth: svc.Auth,
-		Broker: svc.Broker, Logger: logger, BaseURL: baseURL,
+		Mailboxes: svc.Mailboxes, Broker: svc.Broker, Logger: logger, BaseURL: baseURL,
 	})
 	webH, err := web.New(web.Config{
 		Tickets: svc.Tickets, Contacts: svc.Contacts, Team: svc.Team, Auth: svc.Auth,
-		Broker: svc.Broker, Clock: svc.Clock, Logger: logger, BaseURL: baseURL,
-		Context: ctx,
+		Mailboxes: svc.Mailboxes, Broker: svc.Broker, Clock: svc.Clock, Logger: logger, BaseURL: baseURL,
+		Context: ctx, Mail: svc.Mailer,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("server: build web app: %w", err)

@@ -118,7 +118,7 @@ func TestOutboundQueue(t *testing.T) {
 		}); err != nil {
 			t.Fatal(err)
 		}
-		due, ok, err := st.Read().NextOutboundDue(ctx)
+		due, ok, err := st.Read().NextQueuedDue(ctx)
 		if err != nil || !ok || !due.Equal(at.Add(time.Hour)) {
 			t.Fatalf("next due = %v %v %v", due, ok, err)
 		}

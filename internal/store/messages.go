@@ -98,7 +98,7 @@ func (tx *Tx) messages(ctx context.Context, where string, args []any) ([]desk.Me
 	out := []desk.Message{}
 	rows, err := tx.query(ctx, `SELECT m.id, m.ticket_id, m.kind, m.direction, m.channel,
 		m.agent_id, a.name, a.email, m.contact_id, c.name, c.email, m.body_text, m.body_html, m.full_text, m.created_at,
-		o.status, o.attempts, o.last_error, o.sent_at, o.rcpt
+		o.id, o.status, o.attempts, o.last_error, o.sent_at, o.rcpt
 		FROM messages m LEFT JOIN agents a ON a.id = m.agent_id LEFT JOIN contacts c ON c.id = m.contact_id
 		LEFT JOIN outbound_mail o ON o.message_row = m.id AND o.purpose = 'reply'
 		WHERE `+where+` ORDER BY m.created_at, m.id`, args...)
@@ -112,15 +112,15 @@ func (tx *Tx) messages(ctx context.Context, where string, args []any) ([]desk.Me
 		var aID, cID sql.NullInt64
 		var aName, aEmail, cName, cEmail sql.NullString
 		var oStatus, oErr, oRcpt sql.NullString
-		var oAttempts sql.NullInt64
+		var oID, oAttempts sql.NullInt64
 		var oSent *time.Time
 		if err := rows.Scan(&m.ID, &m.TicketID, &m.Kind, &m.Direction, &m.Channel, &aID, &aName, &aEmail,
 			&cID, &cName, &cEmail, &m.Text, &m.HTML, &m.FullText, ts{&m.CreatedAt},
-			&oStatus, &oAttempts, &oErr, nts{&oSent}, &oRcpt); err != nil {
+			&oID, &oStatus, &oAttempts, &oErr, nts{&oSent}, &oRcpt); err != nil {
 			return nil, fmt.Errorf("store: list messages: %w", err)
 		}
 		if oStatus.Valid {
-			m.Delivery = &desk.Delivery{Status: oStatus.String, Attempts: int(oAttempts.Int64), LastError: oErr.String, SentAt: oSent, To: oRcpt.String}
+			m.Delivery = &desk.Delivery{ID: oID.Int64, Status: oStatus.String, Attempts: int(oAttempts.Int64), LastError: oErr.String, SentAt: oSent, To: oRcpt.String}
 		}
 		if aID.Valid {
 			m.Author = &desk.AgentRef{ID: aID.Int64, Name: aName.String, Email: aEmail.String}

@@ -17,6 +17,11 @@ type adminData struct {
 	Tokens []desk.APIToken
 	Secret string           // a new token's secret, shown once
 	Names  map[int64]string // agent names by id
+	// Mailboxes and Form are the mailboxes tab: the list, and the add or
+	// edit form with the values and field errors of a refused submission.
+	Mailboxes []desk.Mailbox
+	Form      *mailboxForm
+	Modes     []desk.InboundMode
 }
 
 func (a *app) loadAdmin(r *http.Request, rq *request, tab string) (*adminData, error) {
@@ -30,6 +35,12 @@ func (a *app) loadAdmin(r *http.Request, rq *request, tab string) (*adminData, e
 	}
 	if d.Teams, err = a.cfg.Team.Teams(r.Context(), rq.actor); err != nil {
 		return nil, err
+	}
+	if tab == "mailboxes" {
+		if d.Mailboxes, err = a.cfg.Mailboxes.List(r.Context(), rq.actor); err != nil {
+			return nil, err
+		}
+		d.Modes = desk.InboundModes
 	}
 	if tab == "tokens" {
 		if d.Tokens, err = a.cfg.Auth.Tokens(r.Context(), rq.actor); err != nil {

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"switchboard/internal/desk"
+	"switchboard/internal/mailbox"
 	"switchboard/internal/store"
 	"switchboard/internal/store/storetest"
 )
@@ -55,6 +56,18 @@ func TestAuthorization(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		mbDoomed, err := e.mailbox.Create(ctx, desk.System, mailbox.Input{Address: "doomed@example.com"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		mbKept, err := e.mailbox.Create(ctx, desk.System, mailbox.Input{Address: "kept@example.com"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		failed := map[string]int64{} // a failed email reply per role, to retry
+		for _, role := range []string{"", "agent", "admin"} {
+			_, failed[role] = e.emailReply(t, e.t1.ID, "Refunded.", failDelivery)
+		}
 		fixed := func(p string) func(string) string { return func(string) string { return p } }
 		tid := fmt.Sprint(e.t1.ID)
 		T := func(suffix string) func(string) string { return fixed("/tickets/" + tid + suffix) }
@@ -77,6 +90,9 @@ func TestAuthorization(t *testing.T) {
 			{"POST", "/tickets/{id}/update", T("/update"), url.Values{"priority": {"high"}}, see, see, see},
 			{"POST", "/tickets/{id}/merge", func(role string) string { return fmt.Sprintf("/tickets/%d/merge", mergeSrc[role].ID) },
 				url.Values{"target": {tid}}, see, see, see},
+			{"POST", "/tickets/{id}/deliveries/{oid}/retry", func(role string) string {
+				return fmt.Sprintf("/tickets/%s/deliveries/%d/retry", tid, failed[role])
+			}, url.Values{}, see, see, see},
 			{"GET", "/attachments/{id}", fixed(fmt.Sprintf("/attachments/%d", attID)), nil, see, ok, ok},
 			{"GET", "/contacts/{id}", fixed(fmt.Sprintf("/contacts/%d", e.t1.Requester.ID)), nil, see, ok, ok},
 			{"POST", "/contacts/{id}", fixed(fmt.Sprintf("/contacts/%d", e.t3.Requester.ID)), url.Values{"name": {"Dan Doe"}, "phones": {"+1 555 0100"}}, see, see, see},
@@ -92,6 +108,11 @@ func TestAuthorization(t *testing.T) {
 			{"GET", "/admin/tokens", fixed("/admin/tokens"), nil, see, forb, ok},
 			{"POST", "/admin/tokens", fixed("/admin/tokens"), url.Values{"agent": {fmt.Sprint(e.agent.ID)}, "name": {"CRM"}}, see, forb, cr},
 			{"POST", "/admin/tokens/{id}/revoke", fixed(fmt.Sprintf("/admin/tokens/%d/revoke", tok.ID)), url.Values{}, see, forb, see},
+			{"GET", "/admin/mailboxes", fixed("/admin/mailboxes"), nil, see, forb, ok},
+			{"POST", "/admin/mailboxes", fixed("/admin/mailboxes"), url.Values{"address": {"help@example.com"}, "inbound": {"smtp"}, "reopen_days": {"30"}, "active": {"1"}}, see, forb, see},
+			{"GET", "/admin/mailboxes/{id}", fixed(fmt.Sprintf("/admin/mailboxes/%d", mbKept.ID)), nil, see, forb, ok},
+			{"POST", "/admin/mailboxes/{id}", fixed(fmt.Sprintf("/admin/mailboxes/%d", mbKept.ID)), url.Values{"address": {"kept@example.com"}, "name": {"Kept"}, "inbound": {"smtp"}, "reopen_days": {"7"}, "active": {"1"}}, see, forb, see},
+			{"POST", "/admin/mailboxes/{id}/delete", fixed(fmt.Sprintf("/admin/mailboxes/%d/delete", mbDoomed.ID)), url.Values{}, see, forb, see},
 			{"POST", "/logout", fixed("/logout"), url.Values{}, see, see, see}, // last: ends the sessions
 		}
 		// Every route of the app is in the table.
@@ -139,12 +160,20 @@ func TestAuthorization(t *testing.T) {
 				}
 			}
 		}
+		// Agent and admin retried their failed email; nobody else did.
+		if calls := e.mail.called(); len(calls) != 2 || calls[0].id != failed["agent"] || calls[1].id != failed["admin"] {
+			t.Errorf("retries: %+v", calls)
+		}
 		// The admin's changes happened; the agent's attempts did not.
 		if _, err := e.team.AgentByEmail(ctx, desk.System, "cy@example.com"); err != nil {
 			t.Errorf("admin create agent: %v", err)
 		}
 		if ts, _ := e.team.Teams(ctx, desk.System); len(ts) != 2 { // Billing & Invoices, Returns
 			t.Errorf("teams after admin changes: %v", ts)
+		}
+		if ms, _ := e.mailbox.List(ctx, desk.System); len(ms) != 2 || ms[0].Address != "help@example.com" ||
+			ms[1].Name != "Kept" || ms[1].ReopenDays != 7 { // help@ added, kept@ renamed, doomed@ deleted
+			t.Errorf("mailboxes after admin changes: %+v", ms)
 		}
 	})
 }

@@ -14,6 +14,7 @@ import (
 	"switchboard/internal/auth"
 	"switchboard/internal/contact"
 	"switchboard/internal/desk"
+	"switchboard/internal/mailbox"
 	"switchboard/internal/realtime"
 	"switchboard/internal/store"
 	"switchboard/internal/team"
@@ -31,6 +32,7 @@ type env struct {
 	tickets *ticket.Service
 	team    *team.Service
 	auth    *auth.Service
+	mailbox *mailbox.Service
 	admin   desk.Agent
 	agent   desk.Agent
 	teamID  int64
@@ -38,6 +40,7 @@ type env struct {
 	t3      desk.Ticket // Dan's ticket
 	sess    map[string]auth.Session
 	actors  map[string]desk.Actor
+	mail    *fakeRetrier // installed as Config.Mail
 }
 
 const testPassword = "correct horse battery"
@@ -46,12 +49,13 @@ func newEnv(t testing.TB, st *store.Store) *env {
 	t.Helper()
 	ctx := context.Background()
 	br := realtime.NewLocal(256)
-	e := &env{t: t, st: st, broker: br, sess: map[string]auth.Session{}, actors: map[string]desk.Actor{}}
+	e := &env{t: t, st: st, broker: br, sess: map[string]auth.Session{}, actors: map[string]desk.Actor{}, mail: &fakeRetrier{st: st}}
 	e.tickets = ticket.New(st, br, desk.SystemClock{})
 	e.team = team.New(st, desk.SystemClock{})
 	e.auth = auth.New(st, desk.SystemClock{}, auth.Options{LoginAttempts: 1000, LoginWindow: time.Minute})
-	cfg := Config{Tickets: e.tickets, Contacts: contact.New(st, desk.SystemClock{}), Team: e.team, Auth: e.auth,
-		Broker: br, Clock: desk.SystemClock{}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), BaseURL: "http://127.0.0.1"}
+	e.mailbox = mailbox.New(st, desk.SystemClock{})
+	cfg := Config{Tickets: e.tickets, Contacts: contact.New(st, desk.SystemClock{}), Team: e.team, Auth: e.auth, Mailboxes: e.mailbox,
+		Broker: br, Clock: desk.SystemClock{}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), BaseURL: "http://127.0.0.1", Mail: e.mail}
 	var err error
 	if e.app, err = newApp(cfg); err != nil {
 		t.Fatal(err)

@@ -75,7 +75,13 @@ func TestCatalogueCoversUI(t *testing.T) {
 	for _, k := range []string{"live.created", "live.updated", "live.message"} {
 		used[k+"_any"] = "events.go"
 	}
-	for _, tab := range []string{"agents", "teams", "tokens"} {
+	for _, m := range desk.InboundModes {
+		used["mailbox.inbound."+string(m)] = "desk.InboundModes"
+	}
+	for _, st := range []string{desk.MailboxOK, desk.MailboxFailing} {
+		used["mailbox.status."+st] = "desk mailbox statuses"
+	}
+	for _, tab := range []string{"agents", "teams", "tokens", "mailboxes"} {
 		used["admin."+tab] = "admin.go"
 	}
 	for k, where := range used {

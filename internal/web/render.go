@@ -88,6 +88,7 @@ func (a *app) funcs(l *i18n.Localizer) template.FuncMap {
 			}
 			return ""
 		},
+		"date":     l.Date,
 		"iso":      func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 		"asset":    func(name string) string { return a.static.url(name) },
 		"initials": initials,
@@ -122,6 +123,7 @@ func (a *app) funcs(l *i18n.Localizer) template.FuncMap {
 			}
 			return *p
 		},
+		"delivery":   deliveryOf,
 		"event":      func(ev desk.Event) string { return eventText(l, ev) },
 		"statuses":   func() []desk.Status { return desk.Statuses },
 		"priorities": func() []desk.Priority { return desk.Priorities },

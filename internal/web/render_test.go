@@ -40,7 +40,16 @@ func fixtureTicket() *ticketData {
 				Attachments: []desk.Attachment{{ID: 4, Filename: "invoice.pdf", Size: 2048}}},
 			{ID: 2, Kind: desk.KindReply, Direction: desk.Outbound, Author: &desk.AgentRef{ID: 1, Name: "Ana"}, HTML: "<p>Hello <b>Cleo</b></p>", CreatedAt: now},
 			{ID: 3, Kind: desk.KindNote, Internal: true, Author: &desk.AgentRef{ID: 1, Name: "Ana"}, Text: "check", CreatedAt: now},
+			// Email: a folded quote (text and HTML), each delivery state.
+			{ID: 10, Kind: desk.KindReply, Direction: desk.Inbound, Channel: desk.ChannelEmail, Text: "Yes", FullText: "Yes\n> old", CreatedAt: now},
+			{ID: 11, Kind: desk.KindReply, Direction: desk.Inbound, Channel: desk.ChannelEmail, Text: "Ok", HTML: "<p>Ok</p><blockquote>old</blockquote>", FullText: "Ok\n> old", CreatedAt: now},
+			{ID: 12, Kind: desk.KindReply, Direction: desk.Outbound, Text: "a", CreatedAt: now, Delivery: &desk.Delivery{ID: 1, Status: desk.DeliveryQueued}},
+			{ID: 13, Kind: desk.KindReply, Direction: desk.Outbound, Text: "b", CreatedAt: now, Delivery: &desk.Delivery{ID: 2, Status: desk.DeliverySending, Attempts: 2, LastError: "421"}},
+			{ID: 14, Kind: desk.KindReply, Direction: desk.Outbound, Text: "c", CreatedAt: now, Delivery: &desk.Delivery{ID: 3, Status: desk.DeliverySent, SentAt: &now, To: "c@example.com"}},
+			{ID: 15, Kind: desk.KindReply, Direction: desk.Outbound, Text: "d", CreatedAt: now, Delivery: &desk.Delivery{ID: 4, Status: desk.DeliveryFailed, LastError: "550"}},
 		},
+		Bounce:   &contact.Bounce{Email: "c@example.com", Status: "5.1.1", At: now},
+		CanRetry: true,
 		Contact:  &desk.Contact{ID: 3, Name: "Cleo", Emails: []string{"c@example.com"}, Phones: []string{"+385 1"}, Company: &desk.Company{Name: "Acme"}},
 		Others:   []desk.Ticket{{ID: 8, Number: 1008, Subject: "Other", Status: desk.StatusResolved}},
 		Teams:    []desk.Team{{ID: 2, Name: "Billing", AgentIDs: []int64{1}}},
@@ -116,7 +125,7 @@ func TestNoMissingKeys(t *testing.T) {
 		w := httptest.NewRecorder()
 		a.render(w, httptest.NewRequest("GET", "/", nil), rq, 200, data.name, pageData{Me: me, CSRF: "x", Lang: "en", D: data.d})
 		buf.Write(w.Body.Bytes())
-		for _, prefix := range []string{"status.", "priority.", "channel.", "view.", "list.empty.", "timeline.", "field.", "composer."} {
+		for _, prefix := range []string{"status.", "priority.", "channel.", "view.", "list.empty.", "timeline.", "field.", "composer.", "message.", "delivery.", "bounce."} {
 			if i := strings.Index(buf.String(), ">"+prefix); i >= 0 {
 				t.Errorf("%s: untranslated key near %q", data.name, buf.String()[i:i+40])
 			}

@@ -75,6 +75,7 @@ func (a *app) routes() []route {
 		{"POST", "/tickets/{id}/messages", agent, action, a.addMessage},
 		{"POST", "/tickets/{id}/update", agent, action, a.updateTicket},
 		{"POST", "/tickets/{id}/merge", agent, action, a.mergeTicket},
+		{"POST", "/tickets/{id}/deliveries/{oid}/retry", agent, action, a.retryDelivery},
 		{"GET", "/attachments/{id}", agent, page, a.attachment},
 		{"GET", "/contacts/{id}", agent, page, a.contactPage},
 		{"POST", "/contacts/{id}", agent, action, a.updateContact},
@@ -91,6 +92,11 @@ func (a *app) routes() []route {
 		{"GET", "/admin/tokens", admin, page, a.adminTokens},
 		{"POST", "/admin/tokens", admin, action, a.createToken},
 		{"POST", "/admin/tokens/{id}/revoke", admin, action, a.revokeToken},
+		{"GET", "/admin/mailboxes", admin, page, a.adminMailboxes},
+		{"POST", "/admin/mailboxes", admin, action, a.createMailbox},
+		{"GET", "/admin/mailboxes/{id}", admin, page, a.editMailboxPage},
+		{"POST", "/admin/mailboxes/{id}", admin, action, a.updateMailbox},
+		{"POST", "/admin/mailboxes/{id}/delete", admin, action, a.deleteMailbox},
 	}
 }
 

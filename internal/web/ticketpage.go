@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"switchboard/internal/contact"
 	"switchboard/internal/desk"
 	"switchboard/internal/realtime"
 )
@@ -24,6 +25,10 @@ type ticketData struct {
 	Timeline []desk.Event
 	Back     string // the inbox filter to return to
 	OOB      bool   // rendered out of band after an action
+	// Bounce is the requester's bounce mark (nil when mail to them has
+	// not bounced); CanRetry shows Retry on failed email replies.
+	Bounce   *contact.Bounce
+	CanRetry bool
 }
 
 func pathID(r *http.Request) (int64, error) {
@@ -41,7 +46,7 @@ func (a *app) loadTicket(r *http.Request, rq *request, parts ...string) (*ticket
 		return nil, err
 	}
 	ctx := r.Context()
-	d := &ticketData{Back: parseFilter(r.URL.Query()).Query()}
+	d := &ticketData{Back: parseFilter(r.URL.Query()).Query(), CanRetry: a.cfg.Mail != nil}
 	if d.T, err = a.cfg.Tickets.Get(ctx, rq.actor, id); err != nil {
 		return nil, err
 	}
@@ -81,6 +86,11 @@ func (a *app) loadSide(r *http.Request, rq *request, d *ticketData) error {
 			if t.ID != d.T.ID {
 				d.Others = append(d.Others, t)
 			}
+		}
+	}
+	if d.T.Requester.Email != "" {
+		if d.Bounce, err = a.cfg.Contacts.EmailBounce(ctx, rq.actor, d.T.Requester.Email); err != nil {
+			return err
 		}
 	}
 	if d.Teams == nil {

@@ -16,6 +16,7 @@ import (
 	"switchboard/internal/contact"
 	"switchboard/internal/desk"
 	"switchboard/internal/i18n"
+	"switchboard/internal/mailbox"
 	"switchboard/internal/realtime"
 	"switchboard/internal/team"
 	"switchboard/internal/ticket"
@@ -26,11 +27,13 @@ type Config struct {
 	Tickets  *ticket.Service
 	Contacts *contact.Service
 	Team     *team.Service
-	Auth     *auth.Service
-	Broker   realtime.Broker
-	Clock    desk.Clock
-	Logger   *slog.Logger
-	BaseURL  string // https:// base URLs make cookies Secure
+	// Mailboxes manages the support addresses on the admin screens.
+	Mailboxes *mailbox.Service
+	Auth      *auth.Service
+	Broker    realtime.Broker
+	Clock     desk.Clock
+	Logger    *slog.Logger
+	BaseURL   string // https:// base URLs make cookies Secure
 	// Presence tracks who views or replies to which ticket; one is made
 	// (with DefaultPresenceTTL) when nil.
 	Presence *realtime.Tracker
@@ -38,6 +41,8 @@ type Config struct {
 	// stream, so a graceful shutdown does not wait for browsers. Pass the
 	// serve context.
 	Context context.Context
+	// Mail sends a failed email reply again; nil hides the Retry button.
+	Mail MailRetrier
 }
 
 // app is the web application: configuration, templates and catalogue.

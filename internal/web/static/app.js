@@ -105,10 +105,12 @@
 
   // Keep keyboard focus where it was when the region holding it is
   // replaced (and only then: focus never jumps on its own).
-  var focusId = null;
+  // Opened quoted history stays open too.
+  var focusId = null, opened = [];
   function remember(e) {
     var a = document.activeElement, t = e.detail && e.detail.target;
     if (a && a !== body && a.id && t && t.contains && t.contains(a)) focusId = a.id;
+    if (t && t.id === "thread") opened = $$("details.quoted[open]", t).map(function (d) { return d.closest("li").id; });
   }
   function restore() {
     if (focusId && (!document.activeElement || document.activeElement === body)) {
@@ -116,6 +118,8 @@
       if (el) el.focus();
     }
     focusId = null;
+    opened.forEach(function (id) { var d = $("#" + id + " details.quoted"); if (d) d.open = true; });
+    opened = [];
   }
   body.addEventListener("htmx:beforeSwap", remember);
   body.addEventListener("htmx:oobBeforeSwap", remember);

@@ -82,7 +82,7 @@ CREATE TABLE outbound_mail (
     status          TEXT NOT NULL DEFAULT 'queued' CHECK (status IN ('queued', 'sending', 'sent', 'failed')),
     attempts        INTEGER NOT NULL DEFAULT 0,
     next_attempt_at TIMESTAMPTZ NOT NULL,
-    locked_until    TEXT,
+    locked_until    TIMESTAMPTZ,
     last_error      TEXT NOT NULL DEFAULT '',
     created_at      TIMESTAMPTZ NOT NULL,
     sent_at         TIMESTAMPTZ
