@@ -67,9 +67,10 @@ func runMailIngest(ctx context.Context, sio IO, args []string) error {
 		return exitError{ExitTempFail, err.Error()}
 	}
 	defer st.Close()
-	svc := server.NewServices(st, nil, nil)
-	in := mailin.New(svc.Store, svc.Tickets, svc.Clock, mailin.Options{Logger: newLogger(cfg, sio.Stderr)})
-	res, err := in.DeliverTo(ctx, *to, raw, mailin.SourcePipe)
+	// The services' Ingester queues acknowledgements through the Mailer;
+	// serve's outbound worker sends them.
+	svc := server.NewServicesWith(st, nil, nil, server.ServiceOptions{BaseURL: cfg.BaseURL, Logger: newLogger(cfg, sio.Stderr)})
+	res, err := svc.Ingest.DeliverTo(ctx, *to, raw, mailin.SourcePipe)
 	switch desk.ErrorCode(err) {
 	case "":
 	case desk.ENotFound:

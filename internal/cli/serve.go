@@ -13,7 +13,6 @@ import (
 	"switchboard/internal/config"
 	"switchboard/internal/demo"
 	"switchboard/internal/desk"
-	"switchboard/internal/mailin"
 	"switchboard/internal/mailin/smtpd"
 	"switchboard/internal/server"
 )
@@ -41,7 +40,7 @@ func runServe(ctx context.Context, sio IO, args []string) error {
 			log.Error("closing database", "err", err)
 		}
 	}()
-	svc := server.NewServices(st, nil, nil)
+	svc := server.NewServicesWith(st, nil, nil, server.ServiceOptions{BaseURL: cfg.BaseURL, Logger: log})
 	log.Info("database ready", "engine", st.Engine(), "database", cfg.DatabaseLabel(), "took", time.Since(start).Round(time.Millisecond))
 
 	var login *demo.Login
@@ -75,13 +74,13 @@ func runServe(ctx context.Context, sio IO, args []string) error {
 	if login != nil {
 		fmt.Fprintf(sio.Stdout, "Sign in with email %s and password %s\n", login.Email, login.Password)
 	}
-	// The HTTP server and the SMTP listener live and die together: a
-	// failure of either stops both.
+	// The HTTP server, the SMTP listener and the outbound mail worker live
+	// and die together: a failure of one stops them all.
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return srv.Serve(gctx, ln) })
+	g.Go(func() error { return svc.Mailer.Run(gctx) })
 	if smtpLn != nil {
-		in := mailin.New(svc.Store, svc.Tickets, svc.Clock, mailin.Options{Logger: log})
-		mx := smtpd.New(in, in, smtpd.Options{Domain: smtpDomain(cfg.BaseURL), Clock: svc.Clock, Logger: log})
+		mx := smtpd.New(svc.Ingest, svc.Ingest, smtpd.Options{Domain: smtpDomain(cfg.BaseURL), Clock: svc.Clock, Logger: log.With("component", "smtpd")})
 		log.Info("smtp listening", "addr", smtpLn.Addr().String())
 		g.Go(func() error { return mx.Serve(gctx, smtpLn) })
 	}
