@@ -88,7 +88,7 @@ var (
 
 // start runs a Server on 127.0.0.1:0 until the test ends; it returns the
 // address and a stop function that cancels Serve and returns its error.
-func start(t *testing.T, d Deliverer, l MailboxLookup, opt Options) (addr string, stop func() error) {
+func start(t testing.TB, d Deliverer, l MailboxLookup, opt Options) (addr string, stop func() error) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
