@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"strings"
 	"time"
 
@@ -22,6 +21,7 @@ var (
 	errNoMailbox = &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "No such mailbox here"}
 	errTempFail  = &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "Temporary failure, please try again later"}
 	errTooLarge  = &smtp.SMTPError{Code: 552, EnhancedCode: smtp.EnhancedCode{5, 3, 4}, Message: "Message too large"}
+	errReadFail  = &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 4, 2}, Message: "Error reading the message, please try again"}
 	errClosing   = &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 3, 2}, Message: "Shutting down, please try again later"}
 )
 
@@ -34,6 +34,8 @@ type session struct {
 	from    string
 	fromSet bool
 	rcpts   []recipient
+
+	accepted, refused int // messages in this session
 }
 
 // recipient is an accepted RCPT and the mailbox it maps to.
@@ -59,7 +61,10 @@ func (ss *session) Reset() {
 }
 
 // Logout ends the session.
-func (ss *session) Logout() error { return nil }
+func (ss *session) Logout() error {
+	ss.s.log.Debug("smtp session ended", "remote", ss.remote, "helo", ss.conn.Hostname(), "accepted", ss.accepted, "refused", ss.refused)
+	return nil
+}
 
 // Mail starts a transaction; from is "" for the null sender <> (bounces).
 func (ss *session) Mail(from string, _ *smtp.MailOptions) error {
@@ -86,25 +91,32 @@ func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 
 // Data reads the message and stores it for every accepted mailbox; the
 // 250 goes out only when all of them stored it.
-func (ss *session) Data(r io.Reader) error {
+func (ss *session) Data(r io.Reader) (err error) {
 	c := ss.conn.Conn()
 	if !ss.s.enterData(c) {
 		return errClosing
 	}
 	defer ss.s.leaveData(c) // Reset closes the connection after the reply if the server is closing
+	defer func() {
+		if err != nil {
+			ss.refused++
+		} else {
+			ss.accepted++
+		}
+	}()
 
 	start := time.Now()
 	id := queueID()
 	log := ss.s.log.With("id", id, "remote", ss.remote, "helo", ss.conn.Hostname(), "from", ss.from, "rcpts", len(ss.rcpts))
-	raw, err := io.ReadAll(io.LimitReader(&idleReader{r: r, c: c, timeout: ss.s.opt.ReadTimeout}, ss.s.opt.MaxSize+1))
+	raw, err := io.ReadAll(io.LimitReader(r, ss.s.opt.MaxSize+1))
 	if err != nil || int64(len(raw)) > ss.s.opt.MaxSize {
 		var se *smtp.SMTPError
 		if int64(len(raw)) > ss.s.opt.MaxSize || (errors.As(err, &se) && se.Code == 552) {
 			log.Warn("smtp message refused", "size", len(raw), "outcome", "too large", "max", ss.s.opt.MaxSize)
 			return errTooLarge
 		}
-		log.Warn("smtp message not received", "size", len(raw), "err", err)
-		return fmt.Errorf("smtpd: read message: %w", err)
+		log.Warn("smtp message not received", "size", len(raw), "outcome", "read failed", "err", err)
+		return errReadFail
 	}
 
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ss.s.baseContext()), ss.s.opt.DeliverTimeout)
@@ -183,17 +195,4 @@ func queueID() string {
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
 	return strings.ToUpper(hex.EncodeToString(b))
-}
-
-// idleReader extends the read deadline while data keeps coming, so a large
-// message on a slow link is bounded by silence, not by its total time.
-type idleReader struct {
-	r       io.Reader
-	c       net.Conn
-	timeout time.Duration
-}
-
-func (ir *idleReader) Read(p []byte) (int, error) {
-	_ = ir.c.SetReadDeadline(time.Now().Add(ir.timeout))
-	return ir.r.Read(p)
 }

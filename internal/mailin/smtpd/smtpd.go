@@ -256,7 +256,7 @@ func (l *listener) Accept() (net.Conn, error) {
 			c.Close()
 			continue
 		}
-		tc := &trackedConn{Conn: c, l: l}
+		tc := &trackedConn{Conn: c, l: l, timeout: l.s.opt.ReadTimeout}
 		l.s.mu.Lock()
 		l.s.conns[tc] = &connState{}
 		l.s.mu.Unlock()
@@ -264,11 +264,22 @@ func (l *listener) Accept() (net.Conn, error) {
 	}
 }
 
-// trackedConn releases its session slot once, when closed.
+// trackedConn releases its session slot once, when closed, and extends
+// the read deadline before every read: go-smtp sets it once per command
+// line, which would bound a whole DATA transfer (35 MiB on a slow link)
+// instead of the client's silence.
 type trackedConn struct {
 	net.Conn
-	l    *listener
-	once sync.Once
+	l       *listener
+	timeout time.Duration
+	once    sync.Once
+}
+
+func (c *trackedConn) Read(p []byte) (int, error) {
+	if err := c.Conn.SetReadDeadline(time.Now().Add(c.timeout)); err != nil {
+		return 0, err
+	}
+	return c.Conn.Read(p)
 }
 
 func (c *trackedConn) Close() error {
