@@ -114,5 +114,18 @@ func TestIngester(t *testing.T) {
 		if err := send(t, addr, "ana@example.com", []string{"old@acme.example"}, body); code(err) != 550 {
 			t.Errorf("inactive mailbox: %v, want 550", err)
 		}
+
+		// A bounce from the null sender (Return-Path: <> added by the
+		// listener) opens no ticket.
+		bounce := "From: Mail Delivery System <MAILER-DAEMON@mx.customer.example>\r\nTo: support@acme.example\r\n" +
+			"Subject: Undelivered Mail Returned to Sender\r\nMessage-ID: <bounce-1@mx.customer.example>\r\n\r\n" +
+			"This is the mail system at host mx.customer.example.\r\n\r\nI'm sorry to have to inform you that your message could not\r\n" +
+			"be delivered to one or more recipients.\r\n\r\n<nobody@customer.example>: host mx.customer.example said: 550 5.1.1 User unknown\r\n"
+		if err := send(t, addr, "", []string{"support@acme.example"}, bounce); err != nil {
+			t.Fatalf("send bounce: %v", err)
+		}
+		if r := rec.last(); r.Outcome != mailin.OutcomeIgnored && r.Outcome != mailin.OutcomeBounce {
+			t.Errorf("bounce delivered as %+v, want a bounce (ignored: it matches no reply of ours)", r)
+		}
 	})
 }
