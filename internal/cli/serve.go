@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
@@ -80,8 +81,13 @@ func runServe(ctx context.Context, sio IO, args []string) error {
 	g.Go(func() error { return srv.Serve(gctx, ln) })
 	g.Go(func() error { return svc.Mailer.Run(gctx) })
 	if smtpLn != nil {
-		mx := smtpd.New(svc.Ingest, svc.Ingest, smtpd.Options{Domain: smtpDomain(cfg.BaseURL), Clock: svc.Clock, Logger: log.With("component", "smtpd")})
-		log.Info("smtp listening", "addr", smtpLn.Addr().String())
+		domain := smtpDomain(cfg.BaseURL)
+		tlsCfg, err := smtpd.SelfSigned(domain, time.Now())
+		if err != nil {
+			return err
+		}
+		mx := smtpd.New(svc.Ingest, svc.Ingest, smtpd.Options{Domain: domain, TLSConfig: tlsCfg, Clock: svc.Clock, Logger: log.With("component", "smtpd")})
+		log.Info("smtp listening", "addr", smtpLn.Addr().String(), "domain", domain, "starttls", "self-signed")
 		g.Go(func() error { return mx.Serve(gctx, smtpLn) })
 	}
 	if err := g.Wait(); err != nil {
@@ -95,15 +101,15 @@ func runServe(ctx context.Context, sio IO, args []string) error {
 // the public URL, or the machine's name when that is an IP address or
 // localhost.
 func smtpDomain(baseURL string) string {
-	u, err := url.Parse(baseURL)
-	if err != nil {
-		return ""
+	if u, err := url.Parse(baseURL); err == nil {
+		if h := u.Hostname(); h != "" && h != "localhost" && net.ParseIP(h) == nil {
+			return h
+		}
 	}
-	h := u.Hostname()
-	if h == "" || h == "localhost" || net.ParseIP(h) != nil {
-		return "" // smtpd falls back to os.Hostname
+	if h, err := os.Hostname(); err == nil && h != "" {
+		return h
 	}
-	return h
+	return "switchboard"
 }
 
 // loadDemo loads the sample data unless the database already has tickets,

@@ -48,7 +48,7 @@ func (s *Server) newSession(c *smtp.Conn) (smtp.Session, error) {
 	if s.isClosing() {
 		return nil, errClosing
 	}
-	return &session{s: s, conn: c, remote: remoteIP(c.Conn())}, nil
+	return &session{s: s, conn: c, remote: remoteIP(plainConn(c.Conn()))}, nil
 }
 
 // Reset discards the current transaction; once the server is closing, it
@@ -56,7 +56,7 @@ func (s *Server) newSession(c *smtp.Conn) (smtp.Session, error) {
 func (ss *session) Reset() {
 	ss.from, ss.fromSet, ss.rcpts = "", false, nil
 	if ss.s.isClosing() {
-		ss.conn.Conn().Close()
+		plainConn(ss.conn.Conn()).Close()
 	}
 }
 
@@ -92,7 +92,7 @@ func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 // Data reads the message and stores it for every accepted mailbox; the
 // 250 goes out only when all of them stored it.
 func (ss *session) Data(r io.Reader) (err error) {
-	c := ss.conn.Conn()
+	c := plainConn(ss.conn.Conn())
 	if !ss.s.enterData(c) {
 		return errClosing
 	}
@@ -162,8 +162,12 @@ func (ss *session) trace(id, rcpt string, now time.Time) []byte {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "Return-Path: <%s>\r\n", clean(ss.from, 320))
-	fmt.Fprintf(&b, "Received: from %s ([%s])\r\n\tby %s (Switchboard) with SMTP id %s\r\n\tfor <%s>; %s\r\n",
-		helo, ss.remote, clean(ss.s.opt.Domain, 255), id, clean(rcpt, 320), now.Format(time.RFC1123Z))
+	with := "SMTP"
+	if _, ok := ss.conn.TLSConnectionState(); ok {
+		with = "ESMTPS"
+	}
+	fmt.Fprintf(&b, "Received: from %s ([%s])\r\n\tby %s (Switchboard) with %s id %s\r\n\tfor <%s>; %s\r\n",
+		helo, ss.remote, clean(ss.s.opt.Domain, 255), with, id, clean(rcpt, 320), now.Format(time.RFC1123Z))
 	return []byte(b.String())
 }
 

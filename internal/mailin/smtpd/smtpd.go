@@ -9,6 +9,7 @@ package smtpd
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -66,6 +67,8 @@ type Options struct {
 	ShutdownTimeout time.Duration
 	// LookupTimeout bounds one mailbox lookup (default 10 seconds).
 	LookupTimeout time.Duration
+	// TLSConfig, when set, offers STARTTLS (see SelfSigned).
+	TLSConfig *tls.Config
 	// Clock dates the Received header (default the system clock).
 	Clock  desk.Clock
 	Logger *slog.Logger
@@ -151,6 +154,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	srv.ReadTimeout = s.opt.ReadTimeout
 	srv.WriteTimeout = s.opt.WriteTimeout
 	srv.EnableSMTPUTF8 = true
+	srv.TLSConfig = s.opt.TLSConfig
 	srv.ErrorLog = errorLog{s.log}
 
 	errc := make(chan error, 1)

@@ -2,6 +2,7 @@ package smtpd
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -138,6 +139,22 @@ func send(t *testing.T, addr, from string, to []string, msg string) error {
 	if err := c.Hello("mail.example.com"); err != nil {
 		return err
 	}
+	return sendOnClient(c, from, to, msg)
+}
+
+// sendTLS is send over STARTTLS (not verifying the certificate, as MTAs
+// delivering to an MX do).
+func sendTLS(t *testing.T, addr, from string, to []string, msg string) error {
+	t.Helper()
+	c, err := smtp.DialStartTLS(addr, &tls.Config{InsecureSkipVerify: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	return sendOnClient(c, from, to, msg)
+}
+
+func sendOnClient(c *smtp.Client, from string, to []string, msg string) error {
 	if err := c.Mail(from, nil); err != nil {
 		return err
 	}
@@ -375,8 +392,22 @@ func TestMaxSessions(t *testing.T) {
 // TestGracefulShutdown: stopping the server lets a message in transfer
 // finish and get its 250, closes idle sessions and refuses new ones.
 func TestGracefulShutdown(t *testing.T) {
+	t.Run("plain", func(t *testing.T) { testGracefulShutdown(t, false) })
+	t.Run("starttls", func(t *testing.T) { testGracefulShutdown(t, true) })
+}
+
+func testGracefulShutdown(t *testing.T, withTLS bool) {
 	d := &fakeDeliverer{entered: make(chan struct{}, 1), gate: make(chan struct{})}
-	addr, stop := start(t, d, lookup, Options{ShutdownTimeout: 20 * time.Second})
+	opt := Options{ShutdownTimeout: 20 * time.Second}
+	sendFn := send
+	if withTLS {
+		cfg, err := SelfSigned("mx.switchboard.test", when)
+		if err != nil {
+			t.Fatal(err)
+		}
+		opt.TLSConfig, sendFn = cfg, sendTLS
+	}
+	addr, stop := start(t, d, lookup, opt)
 
 	idle, err := smtp.Dial(addr)
 	if err != nil {
@@ -388,7 +419,7 @@ func TestGracefulShutdown(t *testing.T) {
 	}
 
 	sent := make(chan error, 1)
-	go func() { sent <- send(t, addr, "ana@example.com", []string{"support@acme.example"}, body) }()
+	go func() { sent <- sendFn(t, addr, "ana@example.com", []string{"support@acme.example"}, body) }()
 	select {
 	case <-d.entered: // the message is being stored
 	case <-time.After(10 * time.Second):
