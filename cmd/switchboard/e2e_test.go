@@ -49,12 +49,13 @@ func TestCommandsAndServe(t *testing.T) {
 			}
 
 			start := time.Now()
-			in.env = append(in.env, "SWITCHBOARD_SMTP_ADDR=127.0.0.1:2525") // accepted, not served yet
+			smtpAddr := freePort(t)
+			in.env = append(in.env, "SWITCHBOARD_SMTP_ADDR="+smtpAddr)
 			p, _ := in.serve()
 			t.Logf("%s: serve was listening %s after exec", engine, time.Since(start).Round(time.Millisecond))
 
-			if !strings.Contains(p.stderr.String(), "inbound SMTP is not available") {
-				t.Errorf("no notice that SMTP is not served:\n%s", p.stderr)
+			if !strings.Contains(p.stderr.String(), "smtp listening") || dial(smtpAddr) != nil {
+				t.Errorf("the SMTP listener is not up on %s:\n%s", smtpAddr, p.stderr)
 			}
 			for _, path := range []string{"/healthz", "/readyz"} {
 				if code := call(t, "GET", p.url+path, "", "", nil); code != 200 {
@@ -95,6 +96,9 @@ func TestCommandsAndServe(t *testing.T) {
 			u, _ := url.Parse(p.url)
 			if dial(u.Host) == nil {
 				t.Errorf("still accepting connections after SIGTERM")
+			}
+			if dial(smtpAddr) == nil {
+				t.Errorf("still accepting SMTP connections after SIGTERM")
 			}
 			if status := slow.finish(); status != 201 {
 				t.Errorf("in-flight request during shutdown got %d, want 201", status)

@@ -1,8 +1,8 @@
 // Package cli implements the switchboard command line: serve, migrate,
-// user add, token create, mailbox add and list, mail parse and help. Each
-// command parses its own flags (the standard flag package), builds the
-// typed configuration, and reports errors on stderr with a non-zero exit
-// code.
+// user add, token create, mailbox add and list, mail parse, mail ingest
+// and help. Each command parses its own flags (the standard flag package),
+// builds the typed configuration, and reports errors on stderr with a
+// non-zero exit code.
 package cli
 
 import (
@@ -60,6 +60,7 @@ func commands() []command {
 		{"mailbox add", "mailbox add ADDRESS [--name N] [--team TEAM] [--inbound smtp|imap|pipe] [--imap URL] [--smtp URL]\n      add a support address; --imap imaps://user:pass@host[:993]/INBOX fetches from that account,\n      --smtp smtp://[user:pass@]host:port (STARTTLS when offered; credentials only over TLS or to\n      loopback) or smtps://... sends replies through that relay", runMailboxAdd},
 		{"mailbox list", "mailbox list\n      list the mailboxes with their status (passwords shown as ****)", runMailboxList},
 		{"mail parse", "mail parse [FILE]\n      parse one message (stdin without FILE) and print its JSON", runMailParse},
+		{"mail ingest", ingestSummary, runMailIngest},
 	}
 }
 
@@ -100,6 +101,11 @@ func report(stderr io.Writer, name string, err error) int {
 	}
 	if errors.Is(err, flag.ErrHelp) {
 		return ExitOK
+	}
+	var xe exitError
+	if errors.As(err, &xe) {
+		fmt.Fprintf(stderr, "switchboard %s: %s\n", name, xe.msg)
+		return xe.code
 	}
 	var ue usageError
 	if errors.As(err, &ue) {
@@ -151,15 +157,20 @@ func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
 // parse parses args and rejects stray positional arguments.
 func parse(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return usageError{err.Error()}
+		return flagError(err)
 	}
 	if fs.NArg() > 0 {
 		return usagef("unexpected argument %q", fs.Arg(0))
 	}
 	return nil
+}
+
+// flagError turns a flag parsing error into a usage error (help stays help).
+func flagError(err error) error {
+	if errors.Is(err, flag.ErrHelp) {
+		return err
+	}
+	return usageError{err.Error()}
 }
 
 // newLogger builds the process logger on stderr from cfg.

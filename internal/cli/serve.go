@@ -4,12 +4,17 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/url"
+	"os"
 	"strings"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"switchboard/internal/config"
 	"switchboard/internal/demo"
 	"switchboard/internal/desk"
+	"switchboard/internal/mailin/smtpd"
 	"switchboard/internal/server"
 )
 
@@ -36,7 +41,7 @@ func runServe(ctx context.Context, sio IO, args []string) error {
 			log.Error("closing database", "err", err)
 		}
 	}()
-	svc := server.NewServices(st, nil, nil)
+	svc := server.NewServicesWith(st, nil, nil, server.ServiceOptions{BaseURL: cfg.BaseURL, Logger: log})
 	log.Info("database ready", "engine", st.Engine(), "database", cfg.DatabaseLabel(), "took", time.Since(start).Round(time.Millisecond))
 
 	var login *demo.Login
@@ -45,13 +50,17 @@ func runServe(ctx context.Context, sio IO, args []string) error {
 			return err
 		}
 	}
-	if cfg.SMTPAddr != "" {
-		log.Warn("inbound SMTP is not available in this version yet; the listener is not started", "smtp_addr", cfg.SMTPAddr)
-	}
 
 	srv, err := server.Build(ctx, svc, cfg.BaseURL, log)
 	if err != nil {
 		return err
+	}
+	var smtpLn net.Listener
+	if cfg.SMTPAddr != "" {
+		if smtpLn, err = net.Listen("tcp", cfg.SMTPAddr); err != nil {
+			return fmt.Errorf("listen for SMTP on %s: %w", cfg.SMTPAddr, err)
+		}
+		defer smtpLn.Close()
 	}
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
@@ -66,11 +75,41 @@ func runServe(ctx context.Context, sio IO, args []string) error {
 	if login != nil {
 		fmt.Fprintf(sio.Stdout, "Sign in with email %s and password %s\n", login.Email, login.Password)
 	}
-	if err := srv.Serve(ctx, ln); err != nil {
+	// The HTTP server, the SMTP listener and the outbound mail worker live
+	// and die together: a failure of one stops them all.
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return srv.Serve(gctx, ln) })
+	g.Go(func() error { return svc.Mailer.Run(gctx) })
+	if smtpLn != nil {
+		domain := smtpDomain(cfg.BaseURL)
+		tlsCfg, err := smtpd.SelfSigned(domain, time.Now())
+		if err != nil {
+			return err
+		}
+		mx := smtpd.New(svc.Ingest, svc.Ingest, smtpd.Options{Domain: domain, TLSConfig: tlsCfg, Clock: svc.Clock, Logger: log.With("component", "smtpd")})
+		log.Info("smtp listening", "addr", smtpLn.Addr().String(), "domain", domain, "starttls", "self-signed")
+		g.Go(func() error { return mx.Serve(gctx, smtpLn) })
+	}
+	if err := g.Wait(); err != nil {
 		return err
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// smtpDomain is the host name the SMTP listener greets with: the host of
+// the public URL, or the machine's name when that is an IP address or
+// localhost.
+func smtpDomain(baseURL string) string {
+	if u, err := url.Parse(baseURL); err == nil {
+		if h := u.Hostname(); h != "" && h != "localhost" && net.ParseIP(h) == nil {
+			return h
+		}
+	}
+	if h, err := os.Hostname(); err == nil && h != "" {
+		return h
+	}
+	return "switchboard"
 }
 
 // loadDemo loads the sample data unless the database already has tickets,
