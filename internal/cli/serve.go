@@ -14,6 +14,7 @@ import (
 	"switchboard/internal/config"
 	"switchboard/internal/demo"
 	"switchboard/internal/desk"
+	"switchboard/internal/mailin/imapfetch"
 	"switchboard/internal/mailin/smtpd"
 	"switchboard/internal/server"
 )
@@ -75,11 +76,14 @@ func runServe(ctx context.Context, sio IO, args []string) error {
 	if login != nil {
 		fmt.Fprintf(sio.Stdout, "Sign in with email %s and password %s\n", login.Email, login.Password)
 	}
-	// The HTTP server, the SMTP listener and the outbound mail worker live
-	// and die together: a failure of one stops them all.
+	// The HTTP server, the SMTP listener, the IMAP fetchers and the
+	// outbound mail worker live and die together: a failure of one stops
+	// them all.
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return srv.Serve(gctx, ln) })
 	g.Go(func() error { return svc.Mailer.Run(gctx) })
+	imap := imapfetch.NewManager(st, svc.Ingest, log.With("component", "imap"), imapfetch.Options{Clock: svc.Clock})
+	g.Go(func() error { return imap.Run(gctx) })
 	if smtpLn != nil {
 		domain := smtpDomain(cfg.BaseURL)
 		tlsCfg, err := smtpd.SelfSigned(domain, time.Now())
