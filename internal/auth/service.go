@@ -11,6 +11,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"strings"
+	"sync"
 	"time"
 
 	"switchboard/internal/desk"
@@ -22,11 +23,14 @@ const TokenPrefix = "sb_"
 
 // Service implements authentication. Construct with New.
 type Service struct {
-	st        *store.Store
-	clk       desk.Clock
-	opts      Options
-	byIP      *limiter
-	byEmail   *limiter
+	st      *store.Store
+	clk     desk.Clock
+	opts    Options
+	byIP    *limiter
+	byEmail *limiter
+	// dummyHash is hashed on first use (argon2id costs ~40 ms, which every
+	// short command such as `mail ingest` would otherwise pay at start).
+	dummyOnce sync.Once
 	dummyHash string
 	tokens    tokenCache
 }
@@ -62,8 +66,7 @@ func New(st *store.Store, clk desk.Clock, opts Options) *Service {
 	if opts.LoginWindow <= 0 {
 		opts.LoginWindow = 15 * time.Minute
 	}
-	dummy, _ := HashPassword("switchboard-dummy-password")
-	return &Service{st: st, clk: clk, opts: opts, dummyHash: dummy,
+	return &Service{st: st, clk: clk, opts: opts,
 		byIP: newLimiter(opts.LoginAttempts, opts.LoginWindow), byEmail: newLimiter(opts.LoginAttempts, opts.LoginWindow)}
 }
 
@@ -100,6 +103,7 @@ func (s *Service) Login(ctx context.Context, email, password, ip string) (Sessio
 		return Session{}, err
 	}
 	if err != nil || hash == "" {
+		s.dummyOnce.Do(func() { s.dummyHash, _ = HashPassword("switchboard-dummy-password") })
 		VerifyPassword(s.dummyHash, password) // same work whether or not the agent exists
 		s.fail(ip, emailKey, now)
 		return Session{}, errLogin()

@@ -30,6 +30,9 @@ func (s *Store) Migrate(ctx context.Context) error {
 		}
 	}
 	sort.Strings(names)
+	if s.upToDate(ctx, names) {
+		return nil // the common case, answered without the write lock
+	}
 	return s.Write(ctx, func(tx *Tx) error {
 		if tx.pg {
 			// Serialise concurrent migrators (several instances starting at once).
@@ -63,4 +66,31 @@ func (s *Store) Migrate(ctx context.Context) error {
 		}
 		return nil
 	})
+}
+
+// upToDate reports, from a read, whether every migration is applied; any
+// doubt (no table yet, an error) answers false and Migrate takes the lock.
+func (s *Store) upToDate(ctx context.Context, names []string) bool {
+	rows, err := s.read.QueryContext(ctx, "SELECT version FROM schema_migrations")
+	if err != nil {
+		return false
+	}
+	defer rows.Close()
+	applied := map[string]bool{}
+	for rows.Next() {
+		var v string
+		if rows.Scan(&v) != nil {
+			return false
+		}
+		applied[v] = true
+	}
+	if rows.Err() != nil {
+		return false
+	}
+	for _, n := range names {
+		if !applied[n] {
+			return false
+		}
+	}
+	return true
 }
