@@ -179,7 +179,12 @@ func TestEmailConversationOverIMAPAndSMTP(t *testing.T) {
 			var thread struct {
 				Items []struct {
 					Text      string `json:"text"`
+					FullText  string `json:"full_text"`
 					Direction string `json:"direction"`
+					Delivery  *struct {
+						Status string `json:"status"`
+						To     string `json:"to"`
+					} `json:"delivery"`
 				} `json:"items"`
 			}
 			deadline = time.Now().Add(30 * time.Second)
@@ -190,8 +195,11 @@ func TestEmailConversationOverIMAPAndSMTP(t *testing.T) {
 				time.Sleep(100 * time.Millisecond)
 				call(t, "GET", fmt.Sprintf("%s/api/v1/tickets/%d/messages", p.url, tk.ID), token, "", &thread)
 			}
-			if last := thread.Items[2]; last.Direction != "inbound" || last.Text != "Thank you!" {
-				t.Fatalf("customer's reply = %+v (quoted history must be stripped)", last)
+			if last := thread.Items[2]; last.Direction != "inbound" || last.Text != "Thank you!" || !strings.Contains(last.FullText, "> Sorry about that!") {
+				t.Fatalf("customer's reply = %+v (quoted history must be stripped, and kept in full_text)", last)
+			}
+			if d := thread.Items[1].Delivery; d == nil || d.Status != "sent" || d.To != "ana@example.com" {
+				t.Fatalf("the reply's delivery over the API = %+v, want sent to ana@example.com", d)
 			}
 			call(t, "GET", p.url+"/api/v1/tickets", token, "", &list)
 			if len(list.Items) != 1 {

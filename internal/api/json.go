@@ -49,6 +49,22 @@ type Message struct {
 	HTML        string            `json:"html"`
 	Attachments []desk.Attachment `json:"attachments"`
 	CreatedAt   time.Time         `json:"created_at"`
+	// FullText is the whole text of an email whose Text is only what the
+	// sender wrote now (quoted history and signature stripped); "" when
+	// nothing was stripped.
+	FullText string `json:"full_text"`
+	// Delivery is the state of the email carrying an outbound reply; null
+	// when it was not sent by email.
+	Delivery *Delivery `json:"delivery"`
+}
+
+// Delivery is the API form of an outbound reply's email state.
+type Delivery struct {
+	Status    string     `json:"status"`
+	Attempts  int        `json:"attempts"`
+	LastError string     `json:"last_error"`
+	SentAt    *time.Time `json:"sent_at"`
+	To        string     `json:"to"`
 }
 
 // Contact is the API form of a customer.
@@ -144,7 +160,20 @@ func messageOut(m desk.Message) Message {
 		ID: m.ID, TicketID: m.TicketID, Kind: m.Kind, Internal: m.Internal,
 		Direction: m.Direction, Channel: m.Channel, Author: m.Author, Contact: m.Contact,
 		Text: m.Text, HTML: m.HTML, Attachments: nonNil(m.Attachments), CreatedAt: m.CreatedAt.UTC(),
+		FullText: m.FullText, Delivery: deliveryOut(m.Delivery),
 	}
+}
+
+func deliveryOut(d *desk.Delivery) *Delivery {
+	if d == nil {
+		return nil
+	}
+	out := &Delivery{Status: d.Status, Attempts: d.Attempts, LastError: d.LastError, To: d.To}
+	if d.SentAt != nil {
+		t := d.SentAt.UTC()
+		out.SentAt = &t
+	}
+	return out
 }
 
 func contactOut(c desk.Contact) Contact {
