@@ -31,7 +31,12 @@ type runningFetcher struct {
 	url    string
 	cancel context.CancelFunc
 	done   chan struct{}
+	unlock func() // releases the mailbox's cluster-wide lock
 }
+
+// lockKey names the lock that lets one instance (of several sharing a
+// PostgreSQL database) fetch a mailbox.
+func lockKey(mailboxID int64) int64 { return 0x5b1a_0000_0000 + mailboxID }
 
 // NewManager returns a Manager delivering through d.
 func NewManager(st *store.Store, d Deliverer, log *slog.Logger, opts Options) *Manager {
@@ -100,15 +105,26 @@ func (m *Manager) sync(ctx context.Context) {
 		m.log.Info("imap: stopping fetcher", "mailbox_id", id, "reason", reason)
 		r.cancel()
 		<-r.done // never two fetchers on one mailbox
+		r.unlock()
 		delete(m.running, id)
 	}
 	for id, mb := range want {
 		if _, ok := m.running[id]; ok || ctx.Err() != nil {
 			continue
 		}
+		// Another instance may be fetching it: then this one tries again
+		// at the next reload, and takes over if that instance went away.
+		unlock, ok, err := m.st.TryLock(ctx, lockKey(id))
+		if err != nil {
+			m.log.Error("imap: lock mailbox", "mailbox_id", id, "err", err)
+			continue
+		}
+		if !ok {
+			continue
+		}
 		f := NewFetcher(m.st, m.d, m.log, mb, m.opts)
 		fctx, cancel := context.WithCancel(ctx)
-		r := &runningFetcher{f: f, url: mb.IMAPURL, cancel: cancel, done: make(chan struct{})}
+		r := &runningFetcher{f: f, url: mb.IMAPURL, cancel: cancel, done: make(chan struct{}), unlock: unlock}
 		m.running[id] = r
 		m.log.Info("imap: starting fetcher", "mailbox_id", id, "mailbox", mb.Address, "imap", desk.RedactURL(mb.IMAPURL))
 		go func() {
@@ -125,6 +141,7 @@ func (m *Manager) stopAll() {
 	for id, r := range m.running {
 		r.cancel()
 		<-r.done
+		r.unlock()
 		delete(m.running, id)
 	}
 }

@@ -78,3 +78,39 @@ func TestManagerFollowsMailboxes(t *testing.T) {
 		done <- nil // for the deferred wait
 	})
 }
+
+// TestOneFetcherPerMailboxAcrossInstances: two Managers sharing a
+// PostgreSQL database (two instances of serve) fetch a mailbox from one of
+// them only; when that one stops, the other takes over.
+func TestOneFetcherPerMailboxAcrossInstances(t *testing.T) {
+	st := storetest.NewPostgres(t)
+	srv := newTestServer(t, nil)
+	srv.addUser("bob", "pw")
+	srv.appendMsg("bob", "INBOX", 1)
+	mb := addMailbox(t, st, "support@example.com", srv.url("imap", "bob", "pw", "INBOX"))
+	d := &fakeDeliverer{}
+	start := func() (*Manager, context.CancelFunc, chan error) {
+		m := NewManager(st, d, testLogger(t), testOptions())
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- m.Run(ctx) }()
+		return m, cancel, done
+	}
+	m1, stop1, done1 := start()
+	eventually(t, "the mailbox fetched", func() bool { return len(d.accepted()) == 1 })
+	m2, stop2, done2 := start()
+	defer func() { stop2(); <-done2 }()
+	// m2 has had several reloads to try; it must not have started.
+	time.Sleep(3 * testOptions().Reload)
+	if len(m1.Running()) != 1 || len(m2.Running()) != 0 {
+		t.Fatalf("running: first %v, second %v; want the mailbox on the first only", m1.Running(), m2.Running())
+	}
+	stop1()
+	<-done1
+	eventually(t, "the second instance takes over", func() bool { return slices.Equal(m2.Running(), []int64{mb.ID}) })
+	srv.appendMsg("bob", "INBOX", 2)
+	eventually(t, "new mail fetched by the second", func() bool { return len(d.accepted()) == 2 })
+	if got := d.accepted(); !slices.Equal(got, []int{1, 2}) {
+		t.Fatalf("delivered %v, want [1 2] (each once)", got)
+	}
+}
