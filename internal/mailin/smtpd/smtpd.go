@@ -53,6 +53,10 @@ type Options struct {
 	// MaxSessions is how many connections are served at once; more are
 	// answered 421 and closed (default 100).
 	MaxSessions int
+	// MaxSessionsPerIP is how many of them one remote address may hold
+	// (default 10), so one sender cannot take every slot; loopback (a
+	// local MTA relaying to the listener) is not limited.
+	MaxSessionsPerIP int
 	// ReadTimeout is how long the client may stay silent, between
 	// commands and within DATA (default 5 minutes, RFC 5321 4.5.3.2).
 	ReadTimeout time.Duration
@@ -83,6 +87,7 @@ type Server struct {
 
 	mu      sync.Mutex
 	conns   map[net.Conn]*connState
+	perIP   map[string]int
 	closing bool
 	base    context.Context
 }
@@ -110,6 +115,9 @@ func New(d Deliverer, lookup MailboxLookup, opt Options) *Server {
 	if opt.MaxSessions <= 0 {
 		opt.MaxSessions = 100
 	}
+	if opt.MaxSessionsPerIP <= 0 {
+		opt.MaxSessionsPerIP = 10
+	}
 	if opt.ReadTimeout <= 0 {
 		opt.ReadTimeout = 5 * time.Minute
 	}
@@ -135,7 +143,7 @@ func New(d Deliverer, lookup MailboxLookup, opt Options) *Server {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	return &Server{d: d, lookup: lookup, opt: opt, log: log, conns: map[net.Conn]*connState{}, base: context.Background()}
+	return &Server{d: d, lookup: lookup, opt: opt, log: log, conns: map[net.Conn]*connState{}, perIP: map[string]int{}, base: context.Background()}
 }
 
 // Serve accepts SMTP connections on ln until ctx is done, then stops
@@ -260,8 +268,23 @@ func (l *listener) Accept() (net.Conn, error) {
 			c.Close()
 			continue
 		}
-		tc := &trackedConn{Conn: c, l: l, timeout: l.s.opt.ReadTimeout}
+		ip := remoteIP(c)
+		limited := !isLoopback(ip)
 		l.s.mu.Lock()
+		if limited && l.s.perIP[ip] >= l.s.opt.MaxSessionsPerIP {
+			l.s.mu.Unlock()
+			<-l.sem
+			l.s.log.Warn("smtp connection refused: too many sessions from one address", "remote", ip, "max", l.s.opt.MaxSessionsPerIP)
+			_ = c.SetWriteDeadline(time.Now().Add(time.Second))
+			_, _ = io.WriteString(c, "421 4.7.0 Too many connections from your address, try again later\r\n")
+			c.Close()
+			continue
+		}
+		tc := &trackedConn{Conn: c, l: l, timeout: l.s.opt.ReadTimeout}
+		if limited {
+			tc.ip = ip
+			l.s.perIP[ip]++
+		}
 		l.s.conns[tc] = &connState{}
 		l.s.mu.Unlock()
 		return tc, nil
@@ -276,6 +299,7 @@ type trackedConn struct {
 	net.Conn
 	l       *listener
 	timeout time.Duration
+	ip      string // counted against MaxSessionsPerIP ("" when not limited)
 	once    sync.Once
 }
 
@@ -291,6 +315,11 @@ func (c *trackedConn) Close() error {
 	c.once.Do(func() {
 		c.l.s.mu.Lock()
 		delete(c.l.s.conns, c)
+		if c.ip != "" {
+			if c.l.s.perIP[c.ip]--; c.l.s.perIP[c.ip] <= 0 {
+				delete(c.l.s.perIP, c.ip)
+			}
+		}
 		c.l.s.mu.Unlock()
 		<-c.l.sem
 	})
@@ -304,6 +333,11 @@ func (e errorLog) Printf(format string, v ...any) {
 	e.log.Warn("smtp: " + fmt.Sprintf(format, v...))
 }
 func (e errorLog) Println(v ...any) { e.log.Warn("smtp: " + fmt.Sprint(v...)) }
+
+func isLoopback(ip string) bool {
+	p := net.ParseIP(ip)
+	return p != nil && p.IsLoopback()
+}
 
 func remoteIP(c net.Conn) string {
 	addr := c.RemoteAddr().String()

@@ -460,3 +460,73 @@ func testGracefulShutdown(t *testing.T, withTLS bool) {
 		t.Errorf("Serve: %v", err)
 	}
 }
+
+// remoteListener makes every connection look as if it came from ip, a
+// remote (non-loopback) address.
+type remoteListener struct {
+	net.Listener
+	ip net.IP
+}
+
+func (l remoteListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return remoteConn{Conn: c, addr: &net.TCPAddr{IP: l.ip, Port: 40000}}, nil
+}
+
+type remoteConn struct {
+	net.Conn
+	addr net.Addr
+}
+
+func (c remoteConn) RemoteAddr() net.Addr { return c.addr }
+
+// TestMaxSessionsPerIP: one remote address cannot take every session slot;
+// its extra connections are answered 421 4.7.0 while others still get in.
+func TestMaxSessionsPerIP(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- New(&fakeDeliverer{}, lookup, Options{Domain: "mx.test", MaxSessionsPerIP: 2}).
+			Serve(ctx, remoteListener{Listener: ln, ip: net.ParseIP("192.0.2.7")})
+	}()
+	defer func() { cancel(); <-done }()
+	greet := func() (net.Conn, string) {
+		t.Helper()
+		c, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		buf := make([]byte, 200)
+		n, _ := c.Read(buf)
+		return c, string(buf[:n])
+	}
+	c1, g1 := greet()
+	c2, g2 := greet()
+	c3, g3 := greet()
+	c3.Close()
+	if !strings.HasPrefix(g1, "220") || !strings.HasPrefix(g2, "220") || !strings.HasPrefix(g3, "421 4.7.0") {
+		t.Fatalf("greetings %q %q %q; want 220, 220, 421 4.7.0", g1, g2, g3)
+	}
+	c1.Close()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c, g := greet()
+		c.Close()
+		if strings.HasPrefix(g, "220") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("slot of the closed session not released: %q", g)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	c2.Close()
+}
