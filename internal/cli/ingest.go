@@ -69,7 +69,7 @@ func runMailIngest(ctx context.Context, sio IO, args []string) error {
 	defer st.Close()
 	// The services' Ingester queues acknowledgements through the Mailer;
 	// serve's outbound worker sends them.
-	svc := server.NewServicesWith(st, nil, nil, server.ServiceOptions{BaseURL: cfg.BaseURL, Logger: newLogger(cfg, sio.Stderr)})
+	svc := server.NewServicesWith(st, nil, nil, server.ServiceOptions{Logger: newLogger(cfg, sio.Stderr)})
 	res, err := svc.Ingest.DeliverTo(ctx, *to, raw, mailin.SourcePipe)
 	switch desk.ErrorCode(err) {
 	case "":

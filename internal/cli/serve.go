@@ -42,7 +42,7 @@ func runServe(ctx context.Context, sio IO, args []string) error {
 			log.Error("closing database", "err", err)
 		}
 	}()
-	svc := server.NewServicesWith(st, nil, nil, server.ServiceOptions{BaseURL: cfg.BaseURL, Logger: log})
+	svc := server.NewServicesWith(st, nil, nil, server.ServiceOptions{Logger: log})
 	log.Info("database ready", "engine", st.Engine(), "database", cfg.DatabaseLabel(), "took", time.Since(start).Round(time.Millisecond))
 
 	var login *demo.Login

@@ -437,6 +437,8 @@ func (f footer) html() string {
 	return s + "</p>"
 }
 
+var paraRE = regexp.MustCompile(`\n\s*\n`)
+
 var linkRE = regexp.MustCompile(`https?://[^\s<>"]+[^\s<>".,;:!?)\]']`)
 
 // textToHTML renders plain text as HTML paragraphs with line breaks and
@@ -444,7 +446,7 @@ var linkRE = regexp.MustCompile(`https?://[^\s<>"]+[^\s<>".,;:!?)\]']`)
 func textToHTML(text string) string {
 	text = normalizeNewlines(strings.TrimSpace(text))
 	var b strings.Builder
-	for _, para := range regexp.MustCompile(`\n\s*\n`).Split(text, -1) {
+	for _, para := range paraRE.Split(text, -1) {
 		if strings.TrimSpace(para) == "" {
 			continue
 		}

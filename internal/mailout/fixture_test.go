@@ -41,7 +41,7 @@ func newFixture(t *testing.T, st *store.Store, smtpURL string, tlsCfg *tls.Confi
 	clk := desk.NewFixedClock(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC))
 	br := realtime.NewLocal(1024)
 	f := &fixture{st: st, clk: clk, br: br, svc: ticket.New(st, br, clk)}
-	f.mailer = New(st, clk, Options{BaseURL: "https://desk.acme.example/", Publisher: f.svc, TLSConfig: tlsCfg,
+	f.mailer = New(st, clk, Options{PortalURL: "https://desk.acme.example/", Publisher: f.svc, TLSConfig: tlsCfg,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Timeout: 10 * time.Second})
 	f.svc.SetOutbox(f.mailer)
 	ag, err := team.New(st, clk).CreateAgent(ctx, desk.System, team.NewAgent{Email: "zeljka@acme.example", Name: "Željka Horvat", Role: desk.RoleAgent})

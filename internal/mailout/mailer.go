@@ -29,8 +29,11 @@ type Publisher interface {
 
 // Options configure a Mailer. Zero values are sensible defaults.
 type Options struct {
-	// BaseURL is the public URL of the agent app, linked in the footer.
-	BaseURL string
+	// PortalURL is where customers follow their tickets, linked in the
+	// footer of every email; "" links nothing (the agent app's URL is no
+	// place to send a customer, so serve leaves this empty until the
+	// customer portal exists).
+	PortalURL string
 	// Logger receives delivery logs (never secrets); nil is slog.Default.
 	Logger *slog.Logger
 	// TLSConfig is used for STARTTLS and smtps:// (tests trust a
@@ -85,7 +88,7 @@ func New(st *store.Store, clk desk.Clock, opts Options) *Mailer {
 	if opts.Timeout <= 0 || opts.Timeout > opts.Lease*3/4 {
 		opts.Timeout = min(45*time.Second, opts.Lease*3/4)
 	}
-	opts.BaseURL = strings.TrimRight(opts.BaseURL, "/")
+	opts.PortalURL = strings.TrimRight(opts.PortalURL, "/")
 	return &Mailer{st: st, clk: clk, opt: opts, log: opts.Logger.With("component", "mailout"), wake: make(chan struct{}, 1)}
 }
 
@@ -199,8 +202,8 @@ func (m *Mailer) Send(ctx context.Context, tx *store.Tx, t desk.Ticket, msg desk
 
 func (m *Mailer) footer(t desk.Ticket) footer {
 	f := footer{Ticket: t.Number}
-	if m.opt.BaseURL != "" {
-		f.URL = m.opt.BaseURL + "/"
+	if m.opt.PortalURL != "" {
+		f.URL = m.opt.PortalURL + "/"
 	}
 	return f
 }

@@ -41,8 +41,6 @@ type Services struct {
 
 // ServiceOptions tune NewServicesWith.
 type ServiceOptions struct {
-	// BaseURL is the public URL, linked from outgoing email.
-	BaseURL string
 	// Logger receives the mail services' logs; nil discards them.
 	Logger *slog.Logger
 }
@@ -65,7 +63,7 @@ func NewServicesWith(st *store.Store, br *realtime.Local, clk desk.Clock, o Serv
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	tickets := ticket.New(st, br, clk)
-	mailer := mailout.New(st, clk, mailout.Options{BaseURL: o.BaseURL, Logger: o.Logger.With("component", "mailout"), Publisher: tickets})
+	mailer := mailout.New(st, clk, mailout.Options{Logger: o.Logger.With("component", "mailout"), Publisher: tickets})
 	tickets.SetOutbox(mailer)
 	return &Services{
 		Store:     st,
