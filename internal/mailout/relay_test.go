@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"switchboard/internal/desk"
+	"switchboard/internal/mail/mailtest"
 	"switchboard/internal/store"
 	"switchboard/internal/store/storetest"
 )
@@ -17,7 +18,7 @@ import (
 // good without the password showing anywhere.
 func TestStartTLSAndAuth(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, st *store.Store) {
-		srvTLS, cliTLS := selfSigned(t)
+		srvTLS, cliTLS := mailtest.SelfSignedTLS(t)
 		sk := newSink(t, sinkOptions{TLS: srvTLS, User: "relayuser", Pass: "s3cret-pw"})
 		f := newFixture(t, st, "smtp://relayuser:s3cret-pw@"+sk.Addr, cliTLS)
 		tk := f.customerTicket(t, "Secure", "s@customer.example")
@@ -47,7 +48,7 @@ func TestStartTLSAndAuth(t *testing.T) {
 // TestImplicitTLS: smtps:// speaks TLS from the first byte.
 func TestImplicitTLS(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, st *store.Store) {
-		srvTLS, cliTLS := selfSigned(t)
+		srvTLS, cliTLS := mailtest.SelfSignedTLS(t)
 		sk := newSink(t, sinkOptions{TLS: srvTLS, Implicit: true, User: "u", Pass: "p"})
 		f := newFixture(t, st, "smtps://u:p@"+sk.Addr, cliTLS)
 		tk := f.customerTicket(t, "Implicit", "i@customer.example")
@@ -66,7 +67,7 @@ func TestImplicitTLS(t *testing.T) {
 // verify is not accepted (and retried later: it may be fixed).
 func TestUntrustedCertificateIsTemporary(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, st *store.Store) {
-		srvTLS, _ := selfSigned(t)
+		srvTLS, _ := mailtest.SelfSignedTLS(t)
 		sk := newSink(t, sinkOptions{TLS: srvTLS, User: "u", Pass: "p"})
 		f := newFixture(t, st, "smtp://u:p@"+sk.Addr, nil)
 		tk := f.customerTicket(t, "Untrusted", "x@customer.example")

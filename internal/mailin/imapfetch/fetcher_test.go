@@ -2,7 +2,6 @@ package imapfetch
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"slices"
 	"strings"
@@ -12,6 +11,7 @@ import (
 	"github.com/emersion/go-imap/v2"
 
 	"switchboard/internal/desk"
+	"switchboard/internal/mail/mailtest"
 	"switchboard/internal/store"
 	"switchboard/internal/store/storetest"
 )
@@ -247,8 +247,8 @@ func TestWrongPasswordMarksFailingThenOK(t *testing.T) {
 
 func TestImplicitTLS(t *testing.T) {
 	st := storetest.NewSQLite(t)
-	cert, pool := selfSigned(t)
-	srv := newTestServer(t, &tls.Config{Certificates: []tls.Certificate{cert}})
+	srvTLS, cliTLS := mailtest.SelfSignedTLS(t)
+	srv := newTestServer(t, srvTLS)
 	srv.addUser("bob", "pw")
 	srv.appendMsg("bob", "INBOX", 1)
 
@@ -263,7 +263,7 @@ func TestImplicitTLS(t *testing.T) {
 
 	mb := addMailbox(t, st, "support@example.com", srv.url("imaps", "bob", "pw", "INBOX"))
 	opts := testOptions()
-	opts.TLSConfig = &tls.Config{RootCAs: pool}
+	opts.TLSConfig = cliTLS
 	d := &fakeDeliverer{}
 	startFetcher(t, st, d, mb, opts)
 	eventually(t, "message over imaps", func() bool { return len(d.accepted()) == 1 })
