@@ -28,6 +28,10 @@ const (
 	Password   = "switchboard-demo"
 )
 
+// SupportAddress is the demo company's support address, as customers'
+// mail clients quote it.
+const SupportAddress = "support@switchboard.example"
+
 // span is how far back the sample history reaches.
 const span = 28 * 24 * time.Hour
 

@@ -3,6 +3,7 @@ package demo
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -89,6 +90,30 @@ func TestLoad(t *testing.T) {
 			if len(page.Items) == 0 {
 				t.Errorf("no ticket found for %q", q)
 			}
+		}
+
+		// Customers' email answers quote the reply they answer; the thread
+		// keeps only what they wrote and the quote in the full text.
+		quoted := 0
+		for _, tk := range all {
+			if tk.Channel != desk.ChannelEmail || tk.MessageCount < 3 || quoted > 0 {
+				continue
+			}
+			ms, err := svc.Messages(ctx, desk.System, tk.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range ms {
+				if m.FullText != "" {
+					if m.Direction != desk.Inbound || !strings.HasPrefix(m.FullText, m.Text) || !strings.Contains(m.FullText, "\n> ") {
+						t.Errorf("ticket %d: quoted answer text=%q full=%q", tk.ID, m.Text, m.FullText)
+					}
+					quoted++
+				}
+			}
+		}
+		if quoted == 0 {
+			t.Errorf("no email answer with quoted history in the demo")
 		}
 
 		// The demo login works for the admin.

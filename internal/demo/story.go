@@ -3,6 +3,7 @@ package demo
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"switchboard/internal/contact"
@@ -98,14 +99,30 @@ func (l *loader) story(t0 time.Time, ci int) {
 		note := l.pick(internalNotes)
 		l.at(t, func(ctx context.Context) error { return l.message(ctx, actor(), idx, note, true, false, nil) })
 	}
+	var lastReply string
+	var lastReplyAt time.Time
 	reply := func(at time.Time, status *desk.Status) time.Time {
 		text := l.fill(l.pick(inLang(agentReplies, cs.lang)), cs, agentName)
+		lastReply, lastReplyAt = text, at
 		l.at(at, func(ctx context.Context) error { return l.message(ctx, actor(), idx, text, false, false, status) })
 		return at
 	}
 	customer := func(at time.Time, pool map[string][]string) time.Time {
 		text := l.pick(inLang(pool, cs.lang)) + "\n\n" + cs.name
-		l.at(at, func(ctx context.Context) error { return l.message(ctx, desk.System, idx, text, false, true, nil) })
+		// An email answer quotes the reply it answers, as mail clients do;
+		// the thread shows what the customer wrote and folds the quote.
+		full := ""
+		if ch == desk.ChannelEmail && lastReply != "" {
+			full = text + "\n\n" + quoteReply(lastReplyAt, agentName, lastReply)
+		}
+		l.at(at, func(ctx context.Context) error {
+			_, err := l.tickets.AddMessage(ctx, desk.System, l.ids[idx], desk.NewMessage{Text: text, FullText: full, Inbound: true})
+			if err != nil {
+				return fmt.Errorf("add message to ticket %d: %w", l.ids[idx], err)
+			}
+			l.res.Messages++
+			return nil
+		})
 		return at
 	}
 	setStatus := func(at time.Time, s desk.Status) time.Time {
@@ -174,6 +191,16 @@ func (l *loader) duplicate(t0 time.Time, orig int, cs contactSpec, subject strin
 		l.res.Merged++
 		return nil
 	})
+}
+
+// quoteReply is an agent's reply as a mail client quotes it under an answer.
+func quoteReply(at time.Time, agent, text string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "On %s, %s <%s> wrote:\n", at.UTC().Format("Mon, 2 Jan 2006 at 15:04"), agent, SupportAddress)
+	for _, line := range strings.Split(text, "\n") {
+		b.WriteString("> " + line + "\n")
+	}
+	return strings.TrimRight(b.String(), "\n")
 }
 
 // message adds a reply, note or customer message to planned ticket idx.
