@@ -82,3 +82,20 @@ type Delivery struct {
 	SentAt    *time.Time `json:"sent_at"`
 	To        string     `json:"to"`
 }
+
+// InboundMail is the record of one message a mailbox accepted and what
+// became of it (for the admins' log of a mailbox).
+type InboundMail struct {
+	ID         int64     `json:"id"`
+	ReceivedAt time.Time `json:"received_at"`
+	Source     string    `json:"source"`  // smtp, imap or pipe
+	From       string    `json:"from"`    // the sender's address
+	Subject    string    `json:"subject"` // as written in the header
+	Kind       string    `json:"kind"`    // normal, auto_reply or bounce
+	// Outcome is what ingest did: ticket, follow_up, reply, bounce,
+	// auto_reply, ignored, own or flood.
+	Outcome  string `json:"outcome"`
+	Detail   string `json:"detail"`
+	TicketID *int64 `json:"ticket_id"`
+	Size     int64  `json:"size"`
+}

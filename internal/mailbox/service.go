@@ -87,6 +87,27 @@ func (s *Service) Get(ctx context.Context, a desk.Actor, id int64) (desk.Mailbox
 	return s.st.Read().Mailbox(ctx, id)
 }
 
+// RecentMail returns the newest messages a mailbox accepted and what became
+// of each, newest first (admin only); limit is capped at 200.
+func (s *Service) RecentMail(ctx context.Context, a desk.Actor, id int64, limit int) ([]desk.InboundMail, error) {
+	if err := a.RequireAdmin(); err != nil {
+		return nil, err
+	}
+	if limit <= 0 || limit > 200 {
+		limit = 200
+	}
+	recs, err := s.st.Read().RecentInbound(ctx, id, limit)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]desk.InboundMail, 0, len(recs))
+	for _, r := range recs {
+		out = append(out, desk.InboundMail{ID: r.ID, ReceivedAt: r.ReceivedAt, Source: r.Source, From: r.FromAddr,
+			Subject: r.Subject, Kind: r.Kind, Outcome: r.Outcome, Detail: r.Detail, TicketID: r.TicketID, Size: r.Size})
+	}
+	return out, nil
+}
+
 // Create adds a mailbox (admin only); EConflict if the address is taken.
 func (s *Service) Create(ctx context.Context, a desk.Actor, in Input) (desk.Mailbox, error) {
 	if err := a.RequireAdmin(); err != nil {

@@ -50,6 +50,13 @@ func TestMailboxes(t *testing.T) {
 			!plain.Active || plain.Status != desk.MailboxOK || plain.Team != nil || !plain.CreatedAt.Equal(clk.Now()) {
 			t.Fatalf("plain = %+v", plain)
 		}
+		// The log of what arrived is for admins only.
+		if _, err := svc.RecentMail(ctx, bobA, plain.ID, 10); desk.ErrorCode(err) != desk.EForbidden {
+			t.Fatalf("agent reads the mail log: %v", err)
+		}
+		if recent, err := svc.RecentMail(ctx, desk.System, plain.ID, 10); err != nil || len(recent) != 0 {
+			t.Fatalf("recent mail of a new mailbox = %v, %v", recent, err)
+		}
 		// imap when an IMAP URL is given.
 		imapURL := "imaps://sales%40acme.example:s3cret@imap.acme.example/INBOX"
 		fetched, err := svc.Create(ctx, desk.System, mailbox.Input{Address: "sales@acme.example", TeamID: sales.ID,

@@ -43,16 +43,15 @@ const (
 
 // Outcomes reported in Result.Outcome and recorded in inbound_mail.
 const (
-	OutcomeTicket     = "ticket"     // opened a new ticket
-	OutcomeFollowUp   = "follow_up"  // a reply to a ticket closed too long ago: a new linked ticket
-	OutcomeReply      = "reply"      // added to an existing ticket
-	OutcomeBounce     = "bounce"     // a bounce, attached to the ticket whose reply bounced
-	OutcomeAutoReply  = "auto_reply" // an auto-reply, noted on its ticket
-	OutcomeIgnored    = "ignored"    // an auto-reply or bounce that matches no ticket
-	OutcomeOwn        = "own"        // mail from one of our own addresses: never a ticket
-	OutcomeFlood      = "flood"      // over the sender's rate: stored as spam
-	OutcomeDuplicate  = "duplicate"  // already accepted (not recorded again)
-	OutcomeUnreadable = "unreadable" // MIME that could not be parsed: kept whole as an attachment
+	OutcomeTicket    = "ticket"     // opened a new ticket
+	OutcomeFollowUp  = "follow_up"  // a reply to a ticket closed too long ago: a new linked ticket
+	OutcomeReply     = "reply"      // added to an existing ticket
+	OutcomeBounce    = "bounce"     // a bounce, attached to the ticket whose reply bounced
+	OutcomeAutoReply = "auto_reply" // an auto-reply, noted on its ticket
+	OutcomeIgnored   = "ignored"    // an auto-reply or bounce that matches no ticket
+	OutcomeOwn       = "own"        // mail from one of our own addresses: never a ticket
+	OutcomeFlood     = "flood"      // over the sender's rate: stored as spam
+	OutcomeDuplicate = "duplicate"  // already accepted (not recorded again)
 )
 
 // Result says what Deliver did with a message.

@@ -21,6 +21,7 @@ type adminData struct {
 	// edit form with the values and field errors of a refused submission.
 	Mailboxes []desk.Mailbox
 	Form      *mailboxForm
+	Recent    []desk.InboundMail // the edited mailbox's latest mail
 	Modes     []desk.InboundMode
 }
 

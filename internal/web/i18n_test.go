@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"switchboard/internal/desk"
+	"switchboard/internal/mailin"
 	"switchboard/internal/i18n"
 )
 
@@ -77,6 +78,10 @@ func TestCatalogueCoversUI(t *testing.T) {
 	}
 	for _, m := range desk.InboundModes {
 		used["mailbox.inbound."+string(m)] = "desk.InboundModes"
+	}
+	for _, o := range []string{mailin.OutcomeTicket, mailin.OutcomeFollowUp, mailin.OutcomeReply, mailin.OutcomeBounce,
+		mailin.OutcomeAutoReply, mailin.OutcomeIgnored, mailin.OutcomeOwn, mailin.OutcomeFlood} {
+		used["mailbox.outcome."+o] = "mailin outcomes"
 	}
 	for _, st := range []string{desk.MailboxOK, desk.MailboxFailing} {
 		used["mailbox.status."+st] = "desk mailbox statuses"

@@ -78,6 +78,11 @@ func (a *app) showMailboxes(w http.ResponseWriter, r *http.Request, rq *request,
 		return err
 	}
 	d.Form = f
+	if f.ID != 0 {
+		if d.Recent, err = a.cfg.Mailboxes.RecentMail(r.Context(), rq.actor, f.ID, 50); err != nil {
+			return err
+		}
+	}
 	title := rq.loc.T("admin.mailboxes")
 	if f.ID != 0 {
 		title = rq.loc.T("mailbox.edit_title", "address", f.Address)

@@ -33,6 +33,22 @@ func TestMailboxScreens(t *testing.T) {
 			t.Fatal(err)
 		}
 		hid := fmt.Sprint(help.ID)
+		// Two messages arrived: one opened a ticket, one was a stray bounce.
+		tk, err := e.tickets.Create(ctx, desk.System, desk.NewTicket{Subject: "Lamp broken", Body: "Cracked.",
+			Requester: desk.ContactInput{Email: "ana@example.com"}, Channel: desk.ChannelEmail, Inbound: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, r := range []store.InboundMail{
+			{MailboxID: &help.ID, FromAddr: "ana@example.com", Subject: "Lamp broken", Kind: "normal", Outcome: "ticket", TicketID: &tk.ID, Source: "imap"},
+			{MailboxID: &help.ID, FromAddr: "mailer-daemon@mx.example", Subject: "Undelivered Mail", Kind: "bounce", Outcome: "ignored",
+				Detail: "a bounce for no message of ours", Source: "smtp"},
+		} {
+			r.DedupeKey, r.ReceivedAt = fmt.Sprint("k", i), time.Now().Add(-time.Duration(2-i)*time.Minute)
+			if err := st.Write(ctx, func(tx *store.Tx) error { return tx.InsertInbound(ctx, &r) }); err != nil {
+				t.Fatal(err)
+			}
+		}
 		form := func(kv ...string) url.Values {
 			v := url.Values{"inbound": {"smtp"}, "reopen_days": {"30"}, "active": {"1"}}
 			for i := 0; i+1 < len(kv); i += 2 {
@@ -51,7 +67,9 @@ func TestMailboxScreens(t *testing.T) {
 			{name: "edit form redacts", req: req{method: "GET", path: "/admin/mailboxes/" + hid, role: "admin"}, status: 200,
 				contains: []string{`value="imaps://help%40acme.example:****@imap.acme.example/INBOX"`,
 					`value="smtps://relay:****@smtp.acme.example:465"`, "Passwords are shown as ****",
-					`<option value="imap" selected>`, `action="/admin/mailboxes/` + hid + `"`},
+					`<option value="imap" selected>`, `action="/admin/mailboxes/` + hid + `"`,
+					"Recent mail", "Lamp broken", fmt.Sprintf(`<a href="/tickets/%d">Opened a ticket</a>`, tk.ID),
+					"Automatic mail for no ticket: kept, not shown", "a bounce for no message of ours", "mailer-daemon@mx.example"},
 				absent: []string{"Sup3rSecret", "RelaySecret"}},
 			{name: "edit missing", req: req{method: "GET", path: "/admin/mailboxes/999999", role: "admin"}, status: 404},
 			{name: "add refused", req: req{method: "POST", path: "/admin/mailboxes", role: "admin",
