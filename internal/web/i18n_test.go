@@ -8,8 +8,8 @@ import (
 	"testing"
 
 	"switchboard/internal/desk"
-	"switchboard/internal/mailin"
 	"switchboard/internal/i18n"
+	"switchboard/internal/mailin"
 )
 
 // TestCatalogueCoversUI checks that every message key the templates and
