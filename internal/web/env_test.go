@@ -51,6 +51,7 @@ func newEnv(t testing.TB, st *store.Store) *env {
 	br := realtime.NewLocal(256)
 	e := &env{t: t, st: st, broker: br, sess: map[string]auth.Session{}, actors: map[string]desk.Actor{}, mail: &fakeRetrier{st: st}}
 	e.tickets = ticket.New(st, br, desk.SystemClock{})
+	e.mail.pub = e.tickets
 	e.team = team.New(st, desk.SystemClock{})
 	e.auth = auth.New(st, desk.SystemClock{}, auth.Options{LoginAttempts: 1000, LoginWindow: time.Minute})
 	e.mailbox = mailbox.New(st, desk.SystemClock{})

@@ -57,8 +57,33 @@ func TestEmailTicketBrowser(t *testing.T) {
 		}
 	}
 	waitJS(t, ctx, "quote still open", `document.querySelector('details.quoted').open`)
-	// Retry the failed reply.
-	step(t, ctx, "retry", chromedp.Focus(chromedp.CSS(".delivery.d-failed button")), chromedp.KeyEvent("\r"))
+	// Retry the failed reply once the live refreshes of the notes above
+	// have settled: a refresh that replaces the thread while the Retry
+	// request is in flight makes htmx drop that answer (and its toast),
+	// though the thread itself then shows the new state. Should one still
+	// slip in between the focus and the key, press again.
+	for settled := 0; settled < 2; {
+		waitJS(t, ctx, "live refreshes done", `!document.querySelector('.htmx-request')`)
+		time.Sleep(400 * time.Millisecond) // a coalesced refresh fires 250 ms after its event
+		busy, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`!!document.querySelector('.htmx-request')`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if busy {
+			settled = 0
+		} else {
+			settled++
+		}
+	}
+	for try := 0; len(e.mail.called()) == 0; try++ {
+		if try == 5 {
+			t.Fatal("pressing Retry never reached the retrier")
+		}
+		step(t, ctx, "retry", chromedp.Focus(chromedp.CSS(".delivery.d-failed button")), chromedp.KeyEvent("\r"))
+		for deadline := time.Now().Add(3 * time.Second); len(e.mail.called()) == 0 && time.Now().Before(deadline); {
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
 	waitJS(t, ctx, "retried", `!document.querySelector('.delivery.d-failed') && document.querySelectorAll('.delivery.d-sending').length === 1`+
 		` && [...document.querySelectorAll('.toast')].some(el => el.textContent.includes('Sending the email again'))`)
 	if n := len(e.mail.called()); n != 1 {

@@ -8,13 +8,16 @@ import (
 	"time"
 
 	"switchboard/internal/desk"
+	"switchboard/internal/realtime"
 	"switchboard/internal/store"
+	"switchboard/internal/ticket"
 )
 
 // fakeRetrier stands in for the outbound mail sender: it requeues the
 // email in the real store, as the sender will, and records each call.
 type fakeRetrier struct {
 	st    *store.Store
+	pub   *ticket.Service // announces the change, as mailout.Mailer does
 	mu    sync.Mutex
 	calls []retryCall
 }
@@ -31,7 +34,13 @@ func (f *fakeRetrier) Retry(ctx context.Context, a desk.Actor, id int64) error {
 	f.mu.Lock()
 	f.calls = append(f.calls, retryCall{a, id})
 	f.mu.Unlock()
-	return f.st.Write(ctx, func(tx *store.Tx) error { return tx.RequeueOutbound(ctx, id, time.Now()) })
+	if err := f.st.Write(ctx, func(tx *store.Tx) error { return tx.RequeueOutbound(ctx, id, time.Now()) }); err != nil {
+		return err
+	}
+	if o, err := f.st.Read().Outbound(ctx, id); err == nil && o.TicketID != nil && f.pub != nil {
+		f.pub.Publish(ctx, realtime.TicketUpdated, *o.TicketID, a)
+	}
+	return nil
 }
 
 func (f *fakeRetrier) called() []retryCall {
