@@ -8,6 +8,7 @@ package ticket
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -56,7 +57,7 @@ func New(st *store.Store, br realtime.Broker, clk desk.Clock) *Service {
 	if clk == nil {
 		clk = desk.SystemClock{}
 	}
-	return &Service{st: st, br: br, clk: clk, policy: bluemonday.UGCPolicy()}
+	return &Service{st: st, br: br, clk: clk, policy: messagePolicy()}
 }
 
 func (s *Service) now() time.Time { return store.Now(s.clk.Now()) }
@@ -93,6 +94,16 @@ func event(a desk.Actor, ticketID int64, at time.Time, action, field, old, new s
 
 func invalid(field, why string) error {
 	return &desk.Error{Code: desk.EInvalid, Message: "Please check the " + field + ".", Fields: map[string]string{field: why}}
+}
+
+// messagePolicy is bluemonday's policy for user content, plus the image
+// sources email uses for pictures inside the message: cid: (an inline part
+// of the same message, shown from its stored attachment) and data:image/.
+func messagePolicy() *bluemonday.Policy {
+	p := bluemonday.UGCPolicy()
+	p.AllowURLSchemeWithCustomPolicy("cid", func(*url.URL) bool { return true })
+	p.AllowDataURIImages()
+	return p
 }
 
 // body sanitizes html and derives the text when only HTML is given.

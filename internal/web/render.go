@@ -5,8 +5,11 @@ import (
 	"compress/gzip"
 	"embed"
 	"fmt"
+	"html"
 	"html/template"
 	"net/http"
+	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -95,7 +98,7 @@ func (a *app) funcs(l *i18n.Localizer) template.FuncMap {
 		"avatar":   func(id int64) string { return fmt.Sprintf("av%d", id%8) },
 		// messageHTML marks the service's sanitized HTML of a message as
 		// safe. It is the only place HTML from data reaches a page.
-		"messageHTML": func(m desk.Message) template.HTML { return template.HTML(m.HTML) },
+		"messageHTML": func(m desk.Message) template.HTML { return template.HTML(inlineImages(m)) },
 		"dict": func(kv ...any) map[string]any {
 			m := map[string]any{}
 			for i := 0; i+1 < len(kv); i += 2 {
@@ -220,3 +223,32 @@ func eventText(l *i18n.Localizer, ev desk.Event) string {
 	}
 	return l.T("timeline."+ev.Action, "field", ev.Field, "old", old, "new", nw)
 }
+
+// inlineImages points the cid: images of a message's sanitized HTML at
+// the message's own stored parts, so pictures pasted into an email show in
+// the thread. A cid: URL is the Content-ID, percent-encoded as much or as
+// little as the sender's mail client liked (RFC 2392); one that names no
+// part of the message stays as it is and shows nothing.
+func inlineImages(m desk.Message) string {
+	if !strings.Contains(m.HTML, `src="cid:`) {
+		return m.HTML
+	}
+	byCID := map[string]int64{}
+	for _, a := range m.Attachments {
+		if a.ContentID != "" {
+			byCID[strings.ToLower(a.ContentID)] = a.ID
+		}
+	}
+	return cidSrc.ReplaceAllStringFunc(m.HTML, func(src string) string {
+		v := html.UnescapeString(cidSrc.FindStringSubmatch(src)[1])
+		if u, err := url.PathUnescape(v); err == nil {
+			v = u
+		}
+		if id, ok := byCID[strings.ToLower(v)]; ok {
+			return fmt.Sprintf(`src="/attachments/%d?inline=1"`, id)
+		}
+		return src
+	})
+}
+
+var cidSrc = regexp.MustCompile(`src="cid:([^"]*)"`)

@@ -381,6 +381,12 @@ func (a *app) attachment(w http.ResponseWriter, r *http.Request, rq *request) er
 	h := w.Header()
 	h.Set("Content-Type", "application/octet-stream")
 	h.Set("Content-Disposition", mimeAttachment(att.Filename))
+	if r.URL.Query().Get("inline") == "1" && inlineImageTypes[att.ContentType] {
+		// A picture shown inside an email (an <img> of the thread): only
+		// raster types, never SVG or HTML, and still sandboxed.
+		h.Set("Content-Type", att.ContentType)
+		h.Set("Content-Disposition", "inline")
+	}
 	h.Set("Content-Security-Policy", "sandbox; default-src 'none'")
 	h.Set("Cache-Control", "private, max-age=3600")
 	if att.Size > 0 {
@@ -392,6 +398,9 @@ func (a *app) attachment(w http.ResponseWriter, r *http.Request, rq *request) er
 	}
 	return nil
 }
+
+// inlineImageTypes are the attachment types served inline for <img>.
+var inlineImageTypes = map[string]bool{"image/png": true, "image/jpeg": true, "image/gif": true, "image/webp": true}
 
 func mimeAttachment(name string) string {
 	if name == "" {
