@@ -73,7 +73,7 @@ func (d *delivery) run(ctx context.Context) error {
 	from := strings.ToLower(d.msg.From.Address)
 	switch {
 	case own[from]:
-		d.res.Outcome, d.detail = OutcomeOwn, "sent from one of our own addresses"
+		d.res.Outcome = OutcomeOwn
 		return nil
 	case d.msg.Kind == mail.KindBounce:
 		return d.bounce(ctx)

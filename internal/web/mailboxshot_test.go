@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"net/http/httptest"
 	"os"
 	"testing"
@@ -60,4 +61,29 @@ func TestMailboxShots(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`.mbf button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.ID("err-imap_url")))
 	shot(ctx, "admin-mailbox-errors")
+
+	// The support mailbox's page with the log of what arrived.
+	tk, err := e.tickets.Create(bg, desk.System, desk.NewTicket{Subject: "Lamp arrived with a cracked shade", Body: "Cracked.",
+		Requester: desk.ContactInput{Email: "sara@example.com", Name: "Sara Lind"}, Channel: desk.ChannelEmail, Inbound: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	one := int64(1)
+	for i, r := range []store.InboundMail{
+		{FromAddr: "sara@example.com", Subject: "Lamp arrived with a cracked shade", Kind: "normal", Outcome: "ticket", TicketID: &tk.ID, Source: "imap"},
+		{FromAddr: "sara@example.com", Subject: "Automatic reply: Re: Lamp arrived with a cracked shade [#1000]", Kind: "auto_reply", Outcome: "auto_reply", TicketID: &tk.ID, Source: "imap"},
+		{FromAddr: "mailer-daemon@mx.example.net", Subject: "Undelivered Mail Returned to Sender", Kind: "bounce", Outcome: "ignored",
+			Detail: "a bounce for no message of ours: permanent failure 5.1.1 for old@example.com", Source: "imap"},
+		{FromAddr: "support@acme.example", Subject: "Re: Lamp arrived with a cracked shade [#1000]", Kind: "normal", Outcome: "own",
+			Source: "imap"},
+		{FromAddr: "sara@example.com", Subject: "Re: Lamp arrived with a cracked shade [#1000]", Kind: "normal", Outcome: "reply", TicketID: &tk.ID, Source: "imap"},
+	} {
+		r.MailboxID, r.DedupeKey, r.ReceivedAt = &one, fmt.Sprint("shot", i), now.Add(time.Duration(i-5)*7*time.Minute)
+		if err := st.Write(bg, func(tx *store.Tx) error { return tx.InsertInbound(bg, &r) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	step(t, ctx, "mailbox page", chromedp.EmulateViewport(1440, 1500), chromedp.Navigate(srv.URL+"/admin/mailboxes/1"),
+		chromedp.WaitVisible(chromedp.ID("recent-h")))
+	shot(ctx, "admin-mailbox-recent")
 }
