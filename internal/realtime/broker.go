@@ -89,5 +89,18 @@ func (b *Local) Subscribe() (<-chan Event, func()) {
 	}
 }
 
+// Resync tells every current subscriber it missed events: each channel is
+// closed (as for a subscriber that fell behind), so an SSE stream sends its
+// browser "resync" and a background listener subscribes again. The
+// PostgreSQL broker calls it after its listening connection was lost.
+func (b *Local) Resync() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for ch := range b.subs {
+		delete(b.subs, ch)
+		close(ch)
+	}
+}
+
 // Subscribers returns how many subscribers are connected (for metrics).
 func (b *Local) Subscribers() int { b.mu.Lock(); defer b.mu.Unlock(); return len(b.subs) }
