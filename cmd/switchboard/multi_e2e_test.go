@@ -8,8 +8,10 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -73,24 +75,31 @@ func openEvents(t *testing.T, client *http.Client, base string) <-chan sseEvent 
 }
 
 // awaitTicketEvent waits for a "ticket" event of type typ about a ticket
-// other than those in not (0 for any), and returns its ticket id.
+// that matches, and returns its ticket id.
 func awaitTicketEvent(t *testing.T, evs <-chan sseEvent, typ string, match func(id int64) bool) int64 {
+	t.Helper()
+	return awaitEvent(t, evs, "ticket", typ, match)
+}
+
+// awaitEvent waits for an event named name (of type typ, unless "") about
+// a ticket that matches, and returns its ticket id. A resync fails.
+func awaitEvent(t *testing.T, evs <-chan sseEvent, name, typ string, match func(id int64) bool) int64 {
 	t.Helper()
 	timeout := time.After(15 * time.Second)
 	for {
 		select {
 		case ev, ok := <-evs:
 			if !ok {
-				t.Fatalf("event stream ended while waiting for %s", typ)
+				t.Fatalf("event stream ended while waiting for %s %s", name, typ)
 			}
 			if ev.Name == "resync" {
-				t.Fatalf("resync while waiting for %s", typ)
+				t.Fatalf("resync while waiting for %s %s", name, typ)
 			}
-			if ev.Name == "ticket" && ev.Data.Type == typ && match(ev.Data.TicketID) {
+			if ev.Name == name && (typ == "" || ev.Data.Type == typ) && match(ev.Data.TicketID) {
 				return ev.Data.TicketID
 			}
 		case <-timeout:
-			t.Fatalf("no %s event within 15s", typ)
+			t.Fatalf("no %s %s event within 15s", name, typ)
 		}
 	}
 }
@@ -103,6 +112,7 @@ func TestLiveEventsAcrossInstances(t *testing.T) {
 	in.mustRun("", "migrate")
 	in.mustRun("correct-horse-battery\n", "user", "add", "--email", "ana@acme.example", "--name", "Ana", "--role", "admin", "--password-stdin")
 	token := strings.TrimSpace(in.mustRun("", "token", "create", "--email", "ana@acme.example"))
+	in.mustRun("another-long-password\n", "user", "add", "--email", "bo@acme.example", "--name", "Bo Agent", "--role", "agent", "--password-stdin")
 	in.mustRun("", "mailbox", "add", "support@acme.example", "--name", "Acme Support")
 
 	a, _ := in.serve()
@@ -133,6 +143,37 @@ func TestLiveEventsAcrossInstances(t *testing.T) {
 	var got struct{ Number int64 }
 	if code := call(t, "GET", fmt.Sprintf("%s/api/v1/tickets/%d", b.url, id), token, "", &got); code != 200 || out != fmt.Sprintf("ticket %d (new)\n", got.Number) {
 		t.Errorf("the event's ticket %d is number %d (%d); mail ingest said %q", id, got.Number, code, out)
+	}
+
+	// An agent on A opening the ticket shows on B: its presence event
+	// arrives and B's tracker lists the agent.
+	bo := signIn(t, a.url, "bo@acme.example", "another-long-password")
+	resp, err := bo.Get(a.url + "/inbox")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	m := regexp.MustCompile(`data-csrf="([^"]+)"`).FindSubmatch(page)
+	if m == nil {
+		t.Fatalf("no CSRF token on A's inbox:\n%.500s", page)
+	}
+	req, _ := http.NewRequest("POST", fmt.Sprintf("%s/tickets/%d/presence", a.url, created.ID), strings.NewReader("state=viewing"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-CSRF-Token", string(m[1]))
+	if resp, err = bo.Do(req); err != nil || resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("presence beat on A: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	awaitEvent(t, evs, "presence", "", func(id int64) bool { return id == created.ID })
+	ana := signIn(t, b.url, "ana@acme.example", "correct-horse-battery")
+	if resp, err = ana.Get(fmt.Sprintf("%s/tickets/%d/presence", b.url, created.ID)); err != nil {
+		t.Fatal(err)
+	}
+	page, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(page), "Bo Agent") {
+		t.Errorf("B's presence for the ticket does not show the agent on A:\n%.500s", page)
 	}
 
 	for _, p := range []*process{a, b} {
