@@ -76,6 +76,7 @@ type Postgres struct {
 	lost       atomic.Bool // a notification was dropped: tell the others to resync
 	dropped    atomic.Uint64
 	reconnects atomic.Uint64
+	pings      atomic.Uint64 // connection checks after quiet spells (for tests)
 	listenPID  atomic.Uint32
 
 	runCtx    context.Context // the listener's life

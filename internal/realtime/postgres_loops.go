@@ -62,6 +62,7 @@ func (p *Postgres) listen(conn *pgx.Conn) error {
 			if err != nil {
 				return fmt.Errorf("realtime: check listener connection: %w", err)
 			}
+			p.pings.Add(1)
 			continue
 		}
 		p.deliver(n.Payload)
@@ -85,8 +86,12 @@ func (p *Postgres) deliver(payload string) {
 	}
 }
 
+// maxBatch bounds the notifications sent in one statement.
+const maxBatch = 100
+
 // sendLoop sends queued notifications on its own connection until Close,
-// then sends what is left (until FlushTimeout).
+// then sends what is left (until FlushTimeout). Whatever queued up while
+// one statement ran goes in the next, so a burst costs few round trips.
 func (p *Postgres) sendLoop() {
 	defer p.wg.Done()
 	var conn *pgx.Conn
@@ -95,40 +100,43 @@ func (p *Postgres) sendLoop() {
 			_ = conn.Close(context.Background())
 		}
 	}()
+	batch := make([]string, 0, maxBatch)
 	for {
+		stopping := false
 		select {
 		case b := <-p.queue:
-			p.send(&conn, b)
+			batch = append(batch, string(b))
 		case <-p.stopQueue:
-			for {
-				select {
-				case b := <-p.queue:
-					p.send(&conn, b)
-				default:
-					p.sendResyncIfLost(&conn)
-					return
-				}
+			stopping = true
+		}
+	fill:
+		for len(batch) < maxBatch {
+			select {
+			case b := <-p.queue:
+				batch = append(batch, string(b))
+			default:
+				break fill
 			}
 		}
-		if len(p.queue) == 0 {
-			p.sendResyncIfLost(&conn)
+		if len(batch) < maxBatch && p.lost.Swap(false) { // dropped: the others resync
+			r, _ := json.Marshal(envelope{From: p.id, Resync: true})
+			batch = append(batch, string(r))
+		}
+		if len(batch) > 0 {
+			p.send(&conn, batch)
+			batch = batch[:0]
+		}
+		if stopping && (len(p.queue) == 0 || p.sendCtx.Err() != nil) {
+			return
 		}
 	}
 }
 
-// sendResyncIfLost tells the other processes to resync when a
-// notification of this one was dropped.
-func (p *Postgres) sendResyncIfLost(conn **pgx.Conn) {
-	if !p.lost.Swap(false) {
-		return
-	}
-	b, _ := json.Marshal(envelope{From: p.id, Resync: true})
-	p.send(conn, b)
-}
-
-// send notifies payload, (re)connecting as needed and retrying with
-// backoff until it went through or the sender must stop.
-func (p *Postgres) send(conn **pgx.Conn, payload []byte) {
+// send notifies the payloads in one statement (in order, in one
+// transaction), (re)connecting as needed and retrying with backoff until
+// it went through or the sender must stop.
+func (p *Postgres) send(conn **pgx.Conn, payloads []string) {
+	const q = "SELECT pg_notify($1, u.p) FROM unnest($2::text[]) WITH ORDINALITY AS u(p, n) ORDER BY u.n"
 	for attempt := 0; ; attempt++ {
 		if *conn == nil {
 			cfg := p.cfg.Copy()
@@ -141,13 +149,13 @@ func (p *Postgres) send(conn **pgx.Conn, payload []byte) {
 			}
 		}
 		if *conn != nil {
-			_, err := (*conn).Exec(p.sendCtx, "SELECT pg_notify($1, $2)", p.channel, string(payload))
+			_, err := (*conn).Exec(p.sendCtx, q, p.channel, payloads)
 			if err == nil {
 				return
 			}
 			if pgErr := (*pgconn.PgError)(nil); errors.As(err, &pgErr) { // refused, not a broken connection
-				p.log.Warn("realtime: notification refused; other instances will resync", "err", err)
-				p.dropped.Add(1)
+				p.log.Warn("realtime: notifications refused; other instances will resync", "count", len(payloads), "err", err)
+				p.dropped.Add(uint64(len(payloads)))
 				p.lost.Store(true)
 				return
 			}
@@ -158,7 +166,7 @@ func (p *Postgres) send(conn **pgx.Conn, payload []byte) {
 			*conn = nil
 		}
 		if p.sendCtx.Err() != nil || !sleep(p.sendCtx, p.backoff(attempt)) {
-			p.dropped.Add(1)
+			p.dropped.Add(uint64(len(payloads)))
 			return
 		}
 	}

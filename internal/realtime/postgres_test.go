@@ -256,6 +256,37 @@ func TestPostgresOversizedEvent(t *testing.T) {
 	}
 }
 
+func TestPostgresOverflowMakesOthersResync(t *testing.T) {
+	schema := randomSchema()
+	a := instance(t, schema, PostgresOptions{PublishOnly: true, QueueSize: 1})
+	b, err := NewPostgres(context.Background(), pgURL(t), NewLocal(2000), PostgresOptions{Schema: schema}) // holds all that arrives
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	sub, cancel := b.Subscribe()
+	defer cancel()
+	for i := range 1000 {
+		a.Publish(context.Background(), Event{Type: TicketUpdated, TicketID: int64(i)})
+	}
+	if a.Dropped() == 0 {
+		t.Fatal("1000 publishes at once never filled a queue of 1")
+	}
+	got := 0
+	for {
+		if _, ok := next(t, sub); !ok {
+			break // the resync
+		}
+		got++
+	}
+	t.Logf("queue of 1: %d of 1000 dropped, %d arrived before the resync", a.Dropped(), got)
+	// What was sent before the resync arrived; the rest was dropped or
+	// came after it (to no subscriber: a resynced browser reloads anyway).
+	if got+int(a.Dropped()) > 1000 {
+		t.Errorf("%d arrived + %d dropped > 1000", got, a.Dropped())
+	}
+}
+
 func TestPostgresPublishNeverBlocks(t *testing.T) {
 	// A database that does not answer: the notifier keeps retrying while
 	// Publish keeps returning at once, dropping (and counting) the excess.
@@ -295,4 +326,67 @@ func TestPostgresNewFailsWithoutDatabase(t *testing.T) {
 	if strings.Contains(err.Error(), "secret") {
 		t.Errorf("error shows the password: %v", err)
 	}
+}
+
+func TestPostgresQuietListenerChecksItsConnection(t *testing.T) {
+	// Waiting with a timeout and checking the connection in between must
+	// leave it listening.
+	schema := randomSchema()
+	a := instance(t, schema, PostgresOptions{PingInterval: 5 * time.Millisecond})
+	b := instance(t, schema, PostgresOptions{PublishOnly: true})
+	sub, cancel := a.Subscribe()
+	defer cancel()
+	deadline := time.Now().Add(10 * time.Second)
+	for a.pings.Load() < 20 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d connection checks in 10s", a.pings.Load())
+		}
+		time.Sleep(time.Millisecond)
+	}
+	for i := range 50 { // some arrive while a check is running
+		b.Publish(context.Background(), Event{Type: TicketUpdated, TicketID: int64(i)})
+	}
+	for i := range 50 {
+		if ev := mustNext(t, sub, "A"); ev.TicketID != int64(i) {
+			t.Fatalf("event %d: got ticket %d", i, ev.TicketID)
+		}
+	}
+	if a.Reconnects() != 0 {
+		t.Errorf("%d reconnects", a.Reconnects())
+	}
+}
+
+// BenchmarkPostgresFanout measures events from one instance reaching
+// another's subscriber, end to end (Publish, queue, NOTIFY, LISTEN).
+func BenchmarkPostgresFanout(b *testing.B) {
+	schema := randomSchema()
+	url := defaultTestURL
+	if u := os.Getenv("SWITCHBOARD_TEST_DATABASE_URL"); u != "" {
+		url = u
+	}
+	ctx := context.Background()
+	open := func(o PostgresOptions) *Postgres {
+		o.Schema = schema
+		o.QueueSize = b.N + 1
+		p, err := NewPostgres(ctx, url, NewLocal(b.N+1), o)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return p
+	}
+	from, to := open(PostgresOptions{PublishOnly: true}), open(PostgresOptions{})
+	defer from.Close()
+	defer to.Close()
+	sub, cancel := to.Subscribe()
+	defer cancel()
+	b.ResetTimer()
+	start := time.Now()
+	for i := range b.N {
+		from.Publish(ctx, Event{Type: TicketUpdated, TicketID: int64(i)})
+	}
+	published := time.Since(start)
+	for range b.N {
+		<-sub
+	}
+	b.ReportMetric(float64(published.Nanoseconds())/float64(b.N), "ns/publish")
 }
