@@ -2,7 +2,8 @@
 // Broker interface that services publish to after their transaction
 // commits, an in-process implementation for a single instance (Local), one
 // for several instances sharing a PostgreSQL database (Postgres: LISTEN/
-// NOTIFY, delivering through a Local), and a presence tracker for collision warnings (who views or replies to a ticket).
+// NOTIFY, delivering through a Local), and a presence tracker for
+// collision warnings (who views or replies to a ticket).
 package realtime
 
 import (
