@@ -69,7 +69,15 @@ func runMailIngest(ctx context.Context, sio IO, args []string) error {
 	defer st.Close()
 	// The services' Ingester queues acknowledgements through the Mailer;
 	// serve's outbound worker sends them.
-	svc := server.NewServicesWith(st, nil, nil, server.ServiceOptions{Logger: newLogger(cfg, sio.Stderr)})
+	// Publish-only: a ticket taken in here shows up live in the running
+	// servers on PostgreSQL; closing sends what is queued before exiting.
+	log := newLogger(cfg, sio.Stderr)
+	br, closeBroker, err := server.OpenBroker(ctx, st, server.BrokerOptions{PublishOnly: true, Logger: log})
+	if err != nil {
+		return exitError{ExitTempFail, err.Error()}
+	}
+	defer closeBroker()
+	svc := server.NewServicesWith(st, br, nil, server.ServiceOptions{Logger: log})
 	res, err := svc.Ingest.DeliverTo(ctx, *to, raw, mailin.SourcePipe)
 	switch desk.ErrorCode(err) {
 	case "":

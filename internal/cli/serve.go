@@ -42,7 +42,18 @@ func runServe(ctx context.Context, sio IO, args []string) error {
 			log.Error("closing database", "err", err)
 		}
 	}()
-	svc := server.NewServicesWith(st, nil, nil, server.ServiceOptions{Logger: log})
+	// On PostgreSQL the broker shares live events with the other
+	// instances and `mail ingest` runs on the same database.
+	br, closeBroker, err := server.OpenBroker(ctx, st, server.BrokerOptions{Logger: log})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := closeBroker(); err != nil {
+			log.Error("closing realtime broker", "err", err)
+		}
+	}()
+	svc := server.NewServicesWith(st, br, nil, server.ServiceOptions{Logger: log})
 	log.Info("database ready", "engine", st.Engine(), "database", cfg.DatabaseLabel(), "took", time.Since(start).Round(time.Millisecond))
 
 	var login *demo.Login

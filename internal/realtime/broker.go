@@ -1,7 +1,9 @@
 // Package realtime carries events from services to agents' browsers: a
 // Broker interface that services publish to after their transaction
-// commits, an in-process implementation for a single instance, and a
-// presence tracker for collision warnings (who views or replies to a ticket).
+// commits, an in-process implementation for a single instance (Local), one
+// for several instances sharing a PostgreSQL database (Postgres: LISTEN/
+// NOTIFY, delivering through a Local), and a presence tracker for
+// collision warnings (who views or replies to a ticket).
 package realtime
 
 import (
@@ -28,7 +30,7 @@ type Event struct {
 }
 
 // Broker fans events out to subscribers. Implementations: Local (one
-// process); PostgreSQL LISTEN/NOTIFY or NATS for several instances.
+// process) and Postgres (several processes on one PostgreSQL database).
 type Broker interface {
 	// Publish delivers ev to every current subscriber. It never blocks on a
 	// slow subscriber: that subscriber misses events and is told to resync.
@@ -86,6 +88,19 @@ func (b *Local) Subscribe() (<-chan Event, func()) {
 			}
 			b.mu.Unlock()
 		})
+	}
+}
+
+// Resync tells every current subscriber it missed events: each channel is
+// closed (as for a subscriber that fell behind), so an SSE stream sends its
+// browser "resync" and a background listener subscribes again. The
+// PostgreSQL broker calls it after its listening connection was lost.
+func (b *Local) Resync() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for ch := range b.subs {
+		delete(b.subs, ch)
+		close(ch)
 	}
 }
 

@@ -20,7 +20,7 @@ type metrics struct {
 }
 
 // SubscriberCounter reports how many realtime subscribers are connected;
-// realtime.Local implements it.
+// realtime.Local and realtime.Postgres implement it.
 type SubscriberCounter interface{ Subscribers() int }
 
 func newMetrics(subs SubscriberCounter) *metrics {
@@ -49,7 +49,24 @@ func newMetrics(subs SubscriberCounter) *metrics {
 			Help: "Realtime event subscribers (open SSE/WebSocket streams) in this process.",
 		}, func() float64 { return float64(subs.Subscribers()) }))
 	}
+	if shared, ok := subs.(sharedBroker); ok {
+		m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "switchboard_realtime_notify_dropped_total",
+			Help: "Realtime events not sent to the other instances (send queue full or database unreachable); they were told to resync.",
+		}, func() float64 { return float64(shared.Dropped()) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{
+				Name: "switchboard_realtime_reconnects_total",
+				Help: "Times the realtime listener lost its PostgreSQL connection and got a new one (its subscribers resynced).",
+			}, func() float64 { return float64(shared.Reconnects()) }))
+	}
 	return m
+}
+
+// sharedBroker is a broker shared between instances (realtime.Postgres),
+// whose losses are exported as counters.
+type sharedBroker interface {
+	Dropped() uint64
+	Reconnects() uint64
 }
 
 func (m *metrics) observe(route, method string, code int, d time.Duration, stream bool) {

@@ -23,7 +23,7 @@ import (
 // store, one broker and one clock.
 type Services struct {
 	Store    *store.Store
-	Broker   *realtime.Local
+	Broker   Broker
 	Clock    desk.Clock
 	Tickets  *ticket.Service
 	Contacts *contact.Service
@@ -46,13 +46,14 @@ type ServiceOptions struct {
 }
 
 // NewServices builds every service over st. A nil broker gets an
-// in-process one; a nil clock is the system clock.
-func NewServices(st *store.Store, br *realtime.Local, clk desk.Clock) *Services {
+// in-process one (see OpenBroker for one shared between processes); a nil
+// clock is the system clock.
+func NewServices(st *store.Store, br Broker, clk desk.Clock) *Services {
 	return NewServicesWith(st, br, clk, ServiceOptions{})
 }
 
 // NewServicesWith is NewServices with options for the mail services.
-func NewServicesWith(st *store.Store, br *realtime.Local, clk desk.Clock, o ServiceOptions) *Services {
+func NewServicesWith(st *store.Store, br Broker, clk desk.Clock, o ServiceOptions) *Services {
 	if br == nil {
 		br = realtime.NewLocal(0)
 	}
