@@ -230,10 +230,11 @@ func TestPermanentFailure(t *testing.T) {
 				t.Errorf("got %v, want %s", err, code)
 			}
 		}
-		wantCode(f.mailer.Retry(ctx, desk.Actor{Kind: desk.ActorAgent}, out[0].ID), desk.EForbidden)
+		wantCode(f.mailer.Retry(ctx, desk.Actor{Kind: desk.ActorAgent}, tk.ID, out[0].ID), desk.EForbidden)
 		reject.Store(false)
-		must(t, f.mailer.Retry(ctx, f.agent, out[0].ID))
-		wantCode(f.mailer.Retry(ctx, f.agent, out[0].ID), desk.EConflict)
+		wantCode(f.mailer.Retry(ctx, f.agent, tk.ID+1000, out[0].ID), desk.ENotFound)
+		must(t, f.mailer.Retry(ctx, f.agent, tk.ID, out[0].ID))
+		wantCode(f.mailer.Retry(ctx, f.agent, tk.ID, out[0].ID), desk.EConflict)
 		f.process(t)
 		if d := f.message(t, m.ID).Delivery; d.Status != desk.DeliverySent {
 			t.Fatalf("after retry: %+v", d)

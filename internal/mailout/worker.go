@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"time"
 
@@ -199,21 +200,29 @@ func clip(s string, n int) string {
 }
 
 // Retry puts an email that failed for good back in the queue (an agent's
-// "retry" on the ticket page).
-func (m *Mailer) Retry(ctx context.Context, a desk.Actor, outboundID int64) error {
+// "retry" on the ticket page). The email must carry a reply of ticketID's
+// thread (its own messages or those of tickets merged into it); otherwise
+// it is desk.ENotFound.
+func (m *Mailer) Retry(ctx context.Context, a desk.Actor, ticketID, outboundID int64) error {
 	if err := a.RequireAgent(); err != nil {
 		return err
 	}
-	var ticketID *int64
+	var owner int64 // the ticket whose message the email carries
 	err := m.st.Write(ctx, func(tx *store.Tx) error {
 		o, err := tx.Outbound(ctx, outboundID)
 		if err != nil {
 			return err
 		}
+		if ok, err := inThread(ctx, tx, o, ticketID); err != nil || !ok {
+			if err == nil {
+				err = desk.Errorf(desk.ENotFound, "There is no such email on this ticket.")
+			}
+			return err
+		}
 		if o.Status != desk.DeliveryFailed {
 			return desk.Errorf(desk.EConflict, "This email is not failed; it is %s.", o.Status)
 		}
-		ticketID = o.TicketID
+		owner = *o.TicketID
 		if err := tx.RequeueOutbound(ctx, outboundID, m.now()); err != nil {
 			return err
 		}
@@ -223,8 +232,27 @@ func (m *Mailer) Retry(ctx context.Context, a desk.Actor, outboundID int64) erro
 	if err != nil {
 		return err
 	}
-	if ticketID != nil && m.opt.Publisher != nil {
-		m.opt.Publisher.Publish(ctx, realtime.TicketUpdated, *ticketID, a)
+	if m.opt.Publisher != nil {
+		m.opt.Publisher.Publish(ctx, realtime.TicketUpdated, owner, a)
+		if owner != ticketID { // merged: the thread it shows in
+			m.opt.Publisher.Publish(ctx, realtime.TicketUpdated, ticketID, a)
+		}
 	}
 	return nil
+}
+
+// inThread reports whether email o carries a message of ticketID's thread:
+// the ticket's own or one of a ticket merged into it.
+func inThread(ctx context.Context, tx *store.Tx, o store.OutboundMail, ticketID int64) (bool, error) {
+	if o.TicketID == nil {
+		return false, nil
+	}
+	if *o.TicketID == ticketID {
+		return true, nil
+	}
+	merged, err := tx.MergedTicketIDs(ctx, ticketID)
+	if err != nil {
+		return false, err
+	}
+	return slices.Contains(merged, *o.TicketID), nil
 }

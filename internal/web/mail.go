@@ -11,7 +11,7 @@ import (
 // MailRetrier sends a failed email reply again (the outbound mail
 // sender). Retry puts the outbound email outboundID back in the queue.
 type MailRetrier interface {
-	Retry(ctx context.Context, a desk.Actor, outboundID int64) error
+	Retry(ctx context.Context, a desk.Actor, ticketID, outboundID int64) error
 }
 
 // retryDelivery queues a failed email reply of this ticket again.
@@ -24,22 +24,11 @@ func (a *app) retryDelivery(w http.ResponseWriter, r *http.Request, rq *request)
 	if err != nil || oid <= 0 || a.cfg.Mail == nil {
 		return desk.Errorf(desk.ENotFound, "%s", rq.loc.T("delivery.not_found"))
 	}
-	// The email must be a reply on this ticket, which the agent can see.
-	msgs, err := a.cfg.Tickets.Messages(r.Context(), rq.actor, id)
-	if err != nil {
-		return err
-	}
-	found := false
-	for _, m := range msgs {
-		if m.Delivery != nil && m.Delivery.ID == oid {
-			found = true
-			break
+	// The sender checks the email is a reply of this ticket's thread.
+	if err := a.cfg.Mail.Retry(r.Context(), rq.actor, id, oid); err != nil {
+		if desk.IsNotFound(err) {
+			return desk.Errorf(desk.ENotFound, "%s", rq.loc.T("delivery.not_found"))
 		}
-	}
-	if !found {
-		return desk.Errorf(desk.ENotFound, "%s", rq.loc.T("delivery.not_found"))
-	}
-	if err := a.cfg.Mail.Retry(r.Context(), rq.actor, oid); err != nil {
 		return err
 	}
 	return a.afterChange(w, r, rq, id, rq.loc.T("toast.retrying"))

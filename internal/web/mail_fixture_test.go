@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -27,9 +28,22 @@ type retryCall struct {
 	id    int64
 }
 
-func (f *fakeRetrier) Retry(ctx context.Context, a desk.Actor, id int64) error {
+// Retry checks, as mailout.Mailer does, that the email is a reply of the
+// ticket's thread before it counts the call and requeues it.
+func (f *fakeRetrier) Retry(ctx context.Context, a desk.Actor, ticketID, id int64) error {
 	if err := a.RequireAgent(); err != nil {
 		return err
+	}
+	o, err := f.st.Read().Outbound(ctx, id)
+	if err != nil {
+		return err
+	}
+	merged, err := f.st.Read().MergedTicketIDs(ctx, ticketID)
+	if err != nil {
+		return err
+	}
+	if o.TicketID == nil || *o.TicketID != ticketID && !slices.Contains(merged, *o.TicketID) {
+		return desk.Errorf(desk.ENotFound, "no such email on this ticket")
 	}
 	f.mu.Lock()
 	f.calls = append(f.calls, retryCall{a, id})
@@ -37,7 +51,7 @@ func (f *fakeRetrier) Retry(ctx context.Context, a desk.Actor, id int64) error {
 	if err := f.st.Write(ctx, func(tx *store.Tx) error { return tx.RequeueOutbound(ctx, id, time.Now()) }); err != nil {
 		return err
 	}
-	if o, err := f.st.Read().Outbound(ctx, id); err == nil && o.TicketID != nil && f.pub != nil {
+	if f.pub != nil {
 		f.pub.Publish(ctx, realtime.TicketUpdated, *o.TicketID, a)
 	}
 	return nil
