@@ -27,6 +27,7 @@ type delivery struct {
 	unreadable bool
 	now        time.Time
 
+	own    map[string]bool // our mailboxes' addresses
 	rawSHA string
 	detail string
 	res    Result
@@ -66,13 +67,12 @@ func (d *delivery) run(ctx context.Context) error {
 	if d.unreadable {
 		d.detail = "the MIME structure could not be parsed; the original is attached"
 	}
-	own, err := d.ownAddresses(ctx)
-	if err != nil {
+	if d.own, err = d.ownAddresses(ctx); err != nil {
 		return err
 	}
 	from := strings.ToLower(d.msg.From.Address)
 	switch {
-	case own[from]:
+	case d.own[from]:
 		d.res.Outcome = OutcomeOwn
 		return nil
 	case d.msg.Kind == mail.KindBounce:
@@ -80,7 +80,7 @@ func (d *delivery) run(ctx context.Context) error {
 	case d.msg.Kind == mail.KindAutoReply:
 		return d.autoReply(ctx)
 	}
-	return d.normal(ctx, own)
+	return d.normal(ctx)
 }
 
 // ownAddresses are the addresses of every mailbox: mail from them is ours.
@@ -114,7 +114,7 @@ var reRobot = regexp.MustCompile(`^(no-?reply|do-?not-?reply|noreply\w*|wordpres
 var reToken = regexp.MustCompile(`\[#(\d{1,12})\]`)
 
 // normal threads a customer's message onto its ticket or opens one.
-func (d *delivery) normal(ctx context.Context, own map[string]bool) error {
+func (d *delivery) normal(ctx context.Context) error {
 	sender := d.requester()
 	if a, err := netmail.ParseAddress(sender.Address); err != nil || !strings.EqualFold(a.Address, sender.Address) {
 		sender.Address = ""
@@ -296,24 +296,15 @@ func (d *delivery) open(ctx context.Context, sender mail.Address, prev *desk.Tic
 	if flood {
 		nt.Status, nt.Tags = desk.StatusSpam, []string{"flood"}
 	}
-	t, err := d.in.tickets.CreateTx(ctx, d.tx, desk.System, nt)
+	t, first, err := d.in.tickets.CreateTx(ctx, d.tx, desk.System, nt)
 	if err != nil {
 		return err
 	}
 	if err := d.tx.SetTicketMailbox(ctx, t.ID, d.mb.ID); err != nil {
 		return err
 	}
-	// The first message's id is the newest of the new ticket's messages.
-	msgs, err := d.tx.Messages(ctx, t.ID)
-	if err != nil {
-		return err
-	}
-	var mid *int64
-	if len(msgs) > 0 {
-		mid = &msgs[len(msgs)-1].ID
-		d.res.MessageID = *mid
-	}
-	if err := d.tx.AddMailIDs(ctx, t.ID, mid, desk.Inbound, d.now, d.msg.MessageID); err != nil {
+	d.res.MessageID = first.ID
+	if err := d.tx.AddMailIDs(ctx, t.ID, &first.ID, desk.Inbound, d.now, d.msg.MessageID); err != nil {
 		return err
 	}
 	d.res.Outcome, d.res.TicketID, d.res.Number = OutcomeTicket, t.ID, t.Number
@@ -336,12 +327,8 @@ func (d *delivery) open(ctx context.Context, sender mail.Address, prev *desk.Tic
 	if flood || d.unreadable || d.in.opt.Acker == nil || !d.mb.AckEnabled || n >= d.in.opt.AckLimit {
 		return nil
 	}
-	own, err := d.ownAddresses(ctx)
-	if err != nil {
-		return err
-	}
-	ours := make([]string, 0, len(own))
-	for a := range own {
+	ours := make([]string, 0, len(d.own))
+	for a := range d.own {
 		ours = append(ours, a)
 	}
 	if !classify.ShouldAutoRespond(d.msg.Header, ours...) {

@@ -125,7 +125,7 @@ func (s *Service) Create(ctx context.Context, a desk.Actor, in desk.NewTicket) (
 	var t desk.Ticket
 	err := s.st.Write(ctx, func(tx *store.Tx) error {
 		var err error
-		t, err = s.CreateTx(ctx, tx, a, in)
+		t, _, err = s.CreateTx(ctx, tx, a, in)
 		return err
 	})
 	if err != nil {
@@ -135,11 +135,12 @@ func (s *Service) Create(ctx context.Context, a desk.Actor, in desk.NewTicket) (
 	return t, nil
 }
 
-// CreateTx is Create inside the caller's write transaction; the caller
-// publishes realtime.TicketCreated (Publish) after it commits.
-func (s *Service) CreateTx(ctx context.Context, tx *store.Tx, a desk.Actor, in desk.NewTicket) (desk.Ticket, error) {
+// CreateTx is Create inside the caller's write transaction, also
+// returning the first message; the caller publishes
+// realtime.TicketCreated (Publish) after it commits.
+func (s *Service) CreateTx(ctx context.Context, tx *store.Tx, a desk.Actor, in desk.NewTicket) (desk.Ticket, desk.Message, error) {
 	if err := a.RequireAgent(); err != nil {
-		return desk.Ticket{}, err
+		return desk.Ticket{}, desk.Message{}, err
 	}
 	fields := map[string]string{}
 	subject := strings.TrimSpace(in.Subject)
@@ -184,10 +185,11 @@ func (s *Service) CreateTx(ctx context.Context, tx *store.Tx, a desk.Actor, in d
 		}
 	}
 	if len(fields) > 0 {
-		return desk.Ticket{}, &desk.Error{Code: desk.EInvalid, Message: "Please correct the highlighted fields.", Fields: fields}
+		return desk.Ticket{}, desk.Message{}, &desk.Error{Code: desk.EInvalid, Message: "Please correct the highlighted fields.", Fields: fields}
 	}
 	now := s.now()
 	var t desk.Ticket
+	var m desk.Message
 	err = func() error {
 		req, _, err := tx.FindOrCreateRequester(ctx, email, strings.TrimSpace(in.Requester.Name), now)
 		if err != nil {
@@ -211,7 +213,7 @@ func (s *Service) CreateTx(ctx context.Context, tx *store.Tx, a desk.Actor, in d
 		if t.Status == desk.StatusResolved || t.Status == desk.StatusClosed {
 			t.ResolvedAt = &now
 		}
-		m := desk.Message{Kind: desk.KindReply, Channel: t.Channel, Text: text, HTML: html, FullText: in.FullText, CreatedAt: now}
+		m = desk.Message{Kind: desk.KindReply, Channel: t.Channel, Text: text, HTML: html, FullText: in.FullText, CreatedAt: now}
 		if in.Inbound {
 			m.Direction, m.Contact = desk.Inbound, &req
 		} else {
@@ -242,9 +244,9 @@ func (s *Service) CreateTx(ctx context.Context, tx *store.Tx, a desk.Actor, in d
 		return nil
 	}()
 	if err != nil {
-		return desk.Ticket{}, err
+		return desk.Ticket{}, desk.Message{}, err
 	}
-	return t, nil
+	return t, m, nil
 }
 
 // Custom field limits.
