@@ -69,7 +69,7 @@ func (f *fixture) customerTicket(t *testing.T, subject, custID string) desk.Tick
 	var tk desk.Ticket
 	must(t, f.st.Write(ctx, func(tx *store.Tx) error {
 		var err error
-		tk, err = f.svc.CreateTx(ctx, tx, desk.System, desk.NewTicket{Subject: subject, Body: "My printer is on fire.",
+		tk, _, err = f.svc.CreateTx(ctx, tx, desk.System, desk.NewTicket{Subject: subject, Body: "My printer is on fire.",
 			Requester: desk.ContactInput{Email: "jana@customer.example", Name: "Jana Šimić"}, Channel: desk.ChannelEmail, Inbound: true})
 		if err != nil {
 			return err
