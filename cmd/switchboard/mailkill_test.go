@@ -238,7 +238,7 @@ func testMailKills(t *testing.T, engine string) {
 	}
 
 	// Verify in the database.
-	st, err := store.Open(ctx, in.storeConfig(t))
+	st, err := store.Open(ctx, in.storeConfig())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -300,7 +300,7 @@ func testMailKills(t *testing.T, engine string) {
 }
 
 // storeConfig is the database the instance's commands use.
-func (in *instance) storeConfig(t *testing.T) store.Config {
+func (in *instance) storeConfig() store.Config {
 	var cfg store.Config
 	for _, kv := range in.env {
 		if v, ok := strings.CutPrefix(kv, "SWITCHBOARD_DATABASE_URL="); ok {
@@ -316,7 +316,7 @@ func (in *instance) storeConfig(t *testing.T) store.Config {
 // withStore opens the instance's database for a look while it runs.
 func withStore(t *testing.T, in *instance, f func(st *store.Store)) {
 	t.Helper()
-	st, err := store.Open(context.Background(), in.storeConfig(t))
+	st, err := store.Open(context.Background(), in.storeConfig())
 	if err != nil {
 		t.Fatal(err)
 	}

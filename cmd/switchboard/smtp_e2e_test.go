@@ -20,30 +20,17 @@ import (
 	"switchboard/internal/store"
 )
 
-// addMailbox creates an active mailbox in the instance's database (until
-// every engine's `mailbox add` is the way to do it here).
+// addMailbox creates an active mailbox in the instance's database.
 func (in *instance) addMailbox(address string) {
 	in.t.Helper()
-	cfg := store.Config{}
-	for _, kv := range in.env {
-		if v, ok := strings.CutPrefix(kv, "SWITCHBOARD_DATA_DIR="); ok {
-			cfg.DataDir = v
-		}
-		if v, ok := strings.CutPrefix(kv, "SWITCHBOARD_DATABASE_URL="); ok {
-			cfg.URL = v
-		}
-	}
 	ctx := context.Background()
-	st, err := store.Open(ctx, cfg)
-	if err != nil {
-		in.t.Fatal(err)
-	}
-	defer st.Close()
-	now := time.Now().UTC()
-	mb := desk.Mailbox{Address: address, Name: "Acme Support", Inbound: desk.InboundSMTP, ReopenDays: 14, Active: true, CreatedAt: now, UpdatedAt: now}
-	if err := st.Write(ctx, func(tx *store.Tx) error { return tx.InsertMailbox(ctx, &mb) }); err != nil {
-		in.t.Fatalf("add mailbox: %v", err)
-	}
+	withStore(in.t, in, func(st *store.Store) {
+		now := time.Now().UTC()
+		mb := desk.Mailbox{Address: address, Name: "Acme Support", Inbound: desk.InboundSMTP, ReopenDays: 14, Active: true, CreatedAt: now, UpdatedAt: now}
+		if err := st.Write(ctx, func(tx *store.Tx) error { return tx.InsertMailbox(ctx, &mb) }); err != nil {
+			in.t.Fatalf("add mailbox: %v", err)
+		}
+	})
 }
 
 func TestMailInOverSMTP(t *testing.T) {

@@ -116,12 +116,7 @@ func (l *loader) story(t0 time.Time, ci int) {
 			full = text + "\n\n" + quoteReply(lastReplyAt, agentName, lastReply)
 		}
 		l.at(at, func(ctx context.Context) error {
-			_, err := l.tickets.AddMessage(ctx, desk.System, l.ids[idx], desk.NewMessage{Text: text, FullText: full, Inbound: true})
-			if err != nil {
-				return fmt.Errorf("add message to ticket %d: %w", l.ids[idx], err)
-			}
-			l.res.Messages++
-			return nil
+			return l.add(ctx, desk.System, idx, desk.NewMessage{Text: text, FullText: full, Inbound: true})
 		})
 		return at
 	}
@@ -205,8 +200,12 @@ func quoteReply(at time.Time, agent, text string) string {
 
 // message adds a reply, note or customer message to planned ticket idx.
 func (l *loader) message(ctx context.Context, a desk.Actor, idx int, text string, internal, inbound bool, status *desk.Status) error {
-	_, err := l.tickets.AddMessage(ctx, a, l.ids[idx], desk.NewMessage{Text: text, Internal: internal, Inbound: inbound, Status: status})
-	if err != nil {
+	return l.add(ctx, a, idx, desk.NewMessage{Text: text, Internal: internal, Inbound: inbound, Status: status})
+}
+
+// add adds message in to planned ticket idx.
+func (l *loader) add(ctx context.Context, a desk.Actor, idx int, in desk.NewMessage) error {
+	if _, err := l.tickets.AddMessage(ctx, a, l.ids[idx], in); err != nil {
 		return fmt.Errorf("add message to ticket %d: %w", l.ids[idx], err)
 	}
 	l.res.Messages++
