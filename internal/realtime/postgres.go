@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"switchboard/internal/store"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -274,7 +275,7 @@ func (p *Postgres) connectListener(ctx context.Context) (*pgx.Conn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("realtime: connect listener to PostgreSQL %s: %w", p.cfg.Host, err)
 	}
-	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{p.channel}.Sanitize()); err != nil {
+	if err := store.Listen(ctx, conn, p.channel); err != nil {
 		_ = conn.Close(context.Background())
 		return nil, fmt.Errorf("realtime: listen on %s: %w", p.channel, err)
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"switchboard/internal/store"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -57,7 +58,7 @@ func (p *Postgres) listen(conn *pgx.Conn) error {
 				return fmt.Errorf("realtime: wait for notification: %w", err)
 			}
 			pctx, pcancel := context.WithTimeout(p.runCtx, 10*time.Second)
-			_, err = conn.Exec(pctx, "SELECT 1")
+			err = store.PingConn(pctx, conn)
 			pcancel()
 			if err != nil {
 				return fmt.Errorf("realtime: check listener connection: %w", err)
@@ -136,7 +137,6 @@ func (p *Postgres) sendLoop() {
 // transaction), (re)connecting as needed and retrying with backoff until
 // it went through or the sender must stop.
 func (p *Postgres) send(conn **pgx.Conn, payloads []string) {
-	const q = "SELECT pg_notify($1, u.p) FROM unnest($2::text[]) WITH ORDINALITY AS u(p, n) ORDER BY u.n"
 	for attempt := 0; ; attempt++ {
 		if *conn == nil {
 			cfg := p.cfg.Copy()
@@ -149,7 +149,7 @@ func (p *Postgres) send(conn **pgx.Conn, payloads []string) {
 			}
 		}
 		if *conn != nil {
-			_, err := (*conn).Exec(p.sendCtx, q, p.channel, payloads)
+			err := store.Notify(p.sendCtx, *conn, p.channel, payloads)
 			if err == nil {
 				return
 			}
