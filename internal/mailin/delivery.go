@@ -37,10 +37,10 @@ type delivery struct {
 // record is the inbound_mail row of this delivery.
 func (d *delivery) record(key string) store.InboundMail {
 	r := store.InboundMail{
-		MailboxID: &d.mb.ID, DedupeKey: key, MessageID: clip(d.msg.MessageID, 500),
-		FromAddr: strings.ToLower(clip(d.msg.From.Address, 320)), Subject: clip(d.msg.Subject, 500),
+		MailboxID: &d.mb.ID, DedupeKey: key, MessageID: desk.Clip(d.msg.MessageID, 500),
+		FromAddr: strings.ToLower(desk.Clip(d.msg.From.Address, 320)), Subject: desk.Clip(d.msg.Subject, 500),
 		Kind: d.msg.Kind, Outcome: d.res.Outcome, RawSHA256: d.rawSHA, Size: int64(len(d.raw)),
-		Source: string(d.src), Detail: clip(d.detail, 1000), ReceivedAt: d.now,
+		Source: string(d.src), Detail: desk.Clip(d.detail, 1000), ReceivedAt: d.now,
 	}
 	if r.Kind == "" {
 		r.Kind = mail.KindNormal
@@ -242,7 +242,7 @@ func (d *delivery) attachments() []desk.NewAttachment {
 		if name == "" {
 			name = "attachment"
 		}
-		out = append(out, desk.NewAttachment{Filename: clip(name, 255), ContentType: a.ContentType, Data: a.Data, Inline: a.Inline, ContentID: a.ContentID})
+		out = append(out, desk.NewAttachment{Filename: desk.Clip(name, 255), ContentType: a.ContentType, Data: a.Data, Inline: a.Inline, ContentID: a.ContentID})
 	}
 	return out
 }
@@ -253,7 +253,7 @@ func (d *delivery) reply(ctx context.Context, t desk.Ticket, sender mail.Address
 	in := desk.NewMessage{Text: text, HTML: html, FullText: full, Inbound: true, Channel: desk.ChannelEmail,
 		Attachments: d.attachments(), Quiet: true}
 	if !strings.EqualFold(sender.Address, t.Requester.Email) {
-		ref, _, err := d.tx.FindOrCreateRequester(ctx, sender.Address, clip(sender.Name, 200), d.now)
+		ref, _, err := d.tx.FindOrCreateRequester(ctx, sender.Address, desk.Clip(sender.Name, 200), d.now)
 		if err != nil {
 			return err
 		}
@@ -282,7 +282,7 @@ func (d *delivery) open(ctx context.Context, sender mail.Address, prev *desk.Tic
 		subject = "(no subject)"
 	}
 	nt := desk.NewTicket{Subject: clipRunes(subject, 500), Body: text, HTML: html, FullText: full,
-		Requester: desk.ContactInput{Email: sender.Address, Name: clip(sender.Name, 200)},
+		Requester: desk.ContactInput{Email: sender.Address, Name: desk.Clip(sender.Name, 200)},
 		Channel:   desk.ChannelEmail, Inbound: true, Attachments: d.attachments()}
 	if d.mb.Team != nil {
 		id := d.mb.Team.ID
@@ -459,7 +459,7 @@ func (d *delivery) bounce(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := d.tx.InsertEvents(ctx, desk.Event{TicketID: t.ID, Actor: "System", Action: "delivery_failed", Field: "email", New: clip(bounceText(b, recipient), 500), At: d.now}); err != nil {
+	if err := d.tx.InsertEvents(ctx, desk.Event{TicketID: t.ID, Actor: "System", Action: "delivery_failed", Field: "email", New: desk.Clip(bounceText(b, recipient), 500), At: d.now}); err != nil {
 		return err
 	}
 	d.res = Result{Outcome: OutcomeBounce, TicketID: t.ID, Number: t.Number, MessageID: m.ID}
@@ -514,14 +514,6 @@ func addrText(a mail.Address) string {
 var reAddr = regexp.MustCompile(`[A-Za-z0-9._%+'=-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}`)
 
 func extractAddr(s string) string { return strings.ToLower(reAddr.FindString(s)) }
-
-// clip cuts s to at most n bytes without splitting a character.
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return strings.ToValidUTF8(s[:n], "")
-}
 
 func clipRunes(s string, n int) string {
 	r := []rune(s)

@@ -125,7 +125,7 @@ func (m *Mailer) attempt(ctx context.Context, o store.OutboundMail) error {
 		}
 		action := "delivery_failed"
 		return tx.InsertEvents(rctx, desk.Event{TicketID: *o.TicketID, Actor: "System", Action: action,
-			Field: "email", New: clip(sendErr.Error(), 500), At: now})
+			Field: "email", New: desk.Clip(sendErr.Error(), 500), At: now})
 	})
 	if err != nil {
 		return fmt.Errorf("mailout: record outcome of outbound mail %d: %w", o.ID, err)
@@ -190,13 +190,6 @@ func backoff(n int) time.Duration {
 	}
 	d = min(d, time.Hour)
 	return d + time.Duration(rand.Int64N(int64(d/5)+1))
-}
-
-func clip(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
-	}
-	return s
 }
 
 // Retry puts an email that failed for good back in the queue (an agent's

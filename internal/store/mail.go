@@ -126,9 +126,7 @@ func (tx *Tx) SetMailboxStatus(ctx context.Context, id int64, lastErr string, fe
 		}
 		_, err = tx.exec(ctx, q, args...)
 	} else {
-		if len(lastErr) > 1000 {
-			lastErr = lastErr[:1000]
-		}
+		lastErr = desk.Clip(lastErr, 1000)
 		_, err = tx.exec(ctx, "UPDATE mailboxes SET status = 'failing', last_error = ?, last_error_at = ? WHERE id = ?", lastErr, at, id)
 	}
 	if err != nil {

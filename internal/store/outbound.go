@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"switchboard/internal/desk"
 	"time"
 )
 
@@ -106,7 +107,7 @@ func (tx *Tx) MarkOutboundSent(ctx context.Context, id int64, at time.Time) erro
 // RetryOutbound puts an email back in the queue for another attempt at next.
 func (tx *Tx) RetryOutbound(ctx context.Context, id int64, next time.Time, lastErr string) error {
 	_, err := tx.exec(ctx, "UPDATE outbound_mail SET status = 'queued', next_attempt_at = ?, locked_until = NULL, last_error = ? WHERE id = ?",
-		next, clip(lastErr, 1000), id)
+		next, desk.Clip(lastErr, 1000), id)
 	if err != nil {
 		return fmt.Errorf("store: retry outbound mail %d: %w", id, err)
 	}
@@ -115,7 +116,7 @@ func (tx *Tx) RetryOutbound(ctx context.Context, id int64, next time.Time, lastE
 
 // FailOutbound gives up on an email.
 func (tx *Tx) FailOutbound(ctx context.Context, id int64, lastErr string) error {
-	_, err := tx.exec(ctx, "UPDATE outbound_mail SET status = 'failed', locked_until = NULL, last_error = ? WHERE id = ?", clip(lastErr, 1000), id)
+	_, err := tx.exec(ctx, "UPDATE outbound_mail SET status = 'failed', locked_until = NULL, last_error = ? WHERE id = ?", desk.Clip(lastErr, 1000), id)
 	if err != nil {
 		return fmt.Errorf("store: fail outbound mail %d: %w", id, err)
 	}
@@ -203,11 +204,4 @@ func (tx *Tx) RenewOutboundLease(ctx context.Context, id int64, attempts int, un
 		return false, fmt.Errorf("store: renew lease of outbound mail %d: %w", id, err)
 	}
 	return n == 1, nil
-}
-
-func clip(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
-	}
-	return s
 }
