@@ -261,6 +261,12 @@ func (d *delivery) reply(ctx context.Context, t desk.Ticket, sender mail.Address
 			in.From = &ref
 		}
 	}
+	return d.addToTicket(ctx, t, in, OutcomeReply)
+}
+
+// addToTicket adds the message (as in) to ticket t, records its Message-ID
+// there for threading, and reports outcome.
+func (d *delivery) addToTicket(ctx context.Context, t desk.Ticket, in desk.NewMessage, outcome string) error {
 	m, err := d.in.tickets.AddMessageTx(ctx, d.tx, desk.System, t.ID, in)
 	if err != nil {
 		return err
@@ -268,7 +274,7 @@ func (d *delivery) reply(ctx context.Context, t desk.Ticket, sender mail.Address
 	if err := d.tx.AddMailIDs(ctx, m.TicketID, &m.ID, desk.Inbound, d.now, d.msg.MessageID); err != nil {
 		return err
 	}
-	d.res = Result{Outcome: OutcomeReply, TicketID: m.TicketID, Number: t.Number, MessageID: m.ID}
+	d.res = Result{Outcome: outcome, TicketID: m.TicketID, Number: t.Number, MessageID: m.ID}
 	d.publish(realtime.MessageCreated, m.TicketID)
 	return nil
 }
@@ -351,16 +357,7 @@ func (d *delivery) autoReply(ctx context.Context) error {
 	}
 	text, _, _ := d.body()
 	note := fmt.Sprintf("Automatic reply from %s (%s):\n\n%s", addrText(d.msg.From), d.msg.Subject, clipRunes(text, 4000))
-	m, err := d.in.tickets.AddMessageTx(ctx, d.tx, desk.System, t.ID, desk.NewMessage{Text: note, Internal: true, Quiet: true, Channel: desk.ChannelEmail})
-	if err != nil {
-		return err
-	}
-	if err := d.tx.AddMailIDs(ctx, m.TicketID, &m.ID, desk.Inbound, d.now, d.msg.MessageID); err != nil {
-		return err
-	}
-	d.res = Result{Outcome: OutcomeAutoReply, TicketID: m.TicketID, Number: t.Number, MessageID: m.ID}
-	d.publish(realtime.MessageCreated, m.TicketID)
-	return nil
+	return d.addToTicket(ctx, t, desk.NewMessage{Text: note, Internal: true, Quiet: true, Channel: desk.ChannelEmail}, OutcomeAutoReply)
 }
 
 var reMsgID = regexp.MustCompile(`(?im)^(?:message-id|in-reply-to|references):\s*(.*)$`)
