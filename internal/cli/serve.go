@@ -93,6 +93,7 @@ func runServe(ctx context.Context, sio IO, args []string) error {
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return srv.Serve(gctx, ln) })
 	g.Go(func() error { return svc.Mailer.Run(gctx) })
+	g.Go(func() error { return svc.ChatHub.Run(gctx) })
 	imap := imapfetch.NewManager(st, svc.Ingest, log.With("component", "imap"), imapfetch.Options{Clock: svc.Clock})
 	g.Go(func() error { return imap.Run(gctx) })
 	if smtpLn != nil {

@@ -113,10 +113,13 @@ type Ticket struct {
 
 // NewTicket is the input to create a ticket.
 type NewTicket struct {
-	Subject      string
-	Body         string // plain text of the first message
-	HTML         string // optional HTML of the first message (sanitized by the service)
-	Requester    ContactInput
+	Subject   string
+	Body      string // plain text of the first message
+	HTML      string // optional HTML of the first message (sanitized by the service)
+	Requester ContactInput
+	// RequesterID names an existing contact as the requester instead of
+	// Requester (a chat visitor who gave no email address).
+	RequesterID  int64
 	Priority     Priority // default normal
 	Channel      Channel  // default api
 	Tags         []string

@@ -297,3 +297,39 @@ func (m *Mailer) EnqueueAck(ctx context.Context, tx *store.Tx, mb desk.Mailbox, 
 	}
 	return m.enqueue(ctx, tx, mb, t, nil, store.PurposeAck, d)
 }
+
+// EnqueueTranscript queues the transcript of a chat on ticket t to the
+// address to (what the visitor asked for), from the mailbox with id
+// mailboxID or, when nil, the ticket's. It is marked Auto-Submitted: no
+// one should answer it automatically, though a person's reply threads onto
+// the ticket. It does nothing when there is no mailbox.
+func (m *Mailer) EnqueueTranscript(ctx context.Context, tx *store.Tx, mailboxID *int64, t desk.Ticket, to mail.Address, subject, text string) error {
+	var mb desk.Mailbox
+	var ok bool
+	var err error
+	if mailboxID != nil {
+		mb, err = tx.Mailbox(ctx, *mailboxID)
+		ok = err == nil && mb.Active
+		if desk.IsNotFound(err) {
+			err = nil
+		}
+	}
+	if err == nil && !ok {
+		mb, ok, err = ticketMailbox(ctx, tx, t.ID)
+	}
+	if err != nil || !ok {
+		return err
+	}
+	msgID, err := newMessageID(t.Number, 0, domainOf(mb.Address))
+	if err != nil {
+		return err
+	}
+	d := draft{
+		From:    mail.Address{Name: validUTF8(mb.Name), Address: mb.Address},
+		To:      mail.Address{Name: validUTF8(to.Name), Address: to.Address},
+		Subject: validUTF8(replySubject(subject, t.Number, false)),
+		Date:    m.now(), MessageID: msgID,
+		Text: validUTF8(text), TicketNum: t.Number, Auto: true, Footer: m.footer(t),
+	}
+	return m.enqueue(ctx, tx, mb, t, nil, store.PurposeTranscript, d)
+}

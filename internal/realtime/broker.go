@@ -73,8 +73,12 @@ func (b *Local) Publish(_ context.Context, ev Event) {
 }
 
 // Subscribe implements Broker.
-func (b *Local) Subscribe() (<-chan Event, func()) {
-	ch := make(chan Event, b.buf)
+func (b *Local) Subscribe() (<-chan Event, func()) { return b.SubscribeN(b.buf) }
+
+// SubscribeN is Subscribe with a buffer of n events, for a subscriber that
+// fans out to many (the chat hub) and must not fall behind in a burst.
+func (b *Local) SubscribeN(n int) (<-chan Event, func()) {
+	ch := make(chan Event, max(n, 1))
 	b.mu.Lock()
 	b.subs[ch] = struct{}{}
 	b.mu.Unlock()

@@ -237,6 +237,9 @@ func (p *Postgres) encode(ev Event) ([]byte, bool) {
 // Subscribe implements Broker.
 func (p *Postgres) Subscribe() (<-chan Event, func()) { return p.local.Subscribe() }
 
+// SubscribeN is Subscribe with a buffer of n events (see Local.SubscribeN).
+func (p *Postgres) SubscribeN(n int) (<-chan Event, func()) { return p.local.SubscribeN(n) }
+
 // Subscribers returns how many subscribers this process has (for metrics).
 func (p *Postgres) Subscribers() int { return p.local.Subscribers() }
 

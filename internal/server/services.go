@@ -7,6 +7,7 @@ import (
 
 	"switchboard/internal/api"
 	"switchboard/internal/auth"
+	"switchboard/internal/chat"
 	"switchboard/internal/contact"
 	"switchboard/internal/desk"
 	"switchboard/internal/mailbox"
@@ -37,6 +38,12 @@ type Services struct {
 	// Ingest turns inbound email into tickets (the SMTP listener, IMAP
 	// fetchers and `mail ingest` deliver through it).
 	Ingest *mailin.Ingester
+	// Chat is live chat; it is also the tickets' outbox, sending replies
+	// on open chats to the visitor and the rest on to the Mailer.
+	Chat *chat.Service
+	// ChatHub carries chat events to the widgets connected to this
+	// process (its Run belongs in serve).
+	ChatHub *chat.Hub
 }
 
 // ServiceOptions tune NewServicesWith.
@@ -66,7 +73,10 @@ func NewServicesWith(st *store.Store, br Broker, clk desk.Clock, o ServiceOption
 	tickets := ticket.New(st, br, clk)
 	mailer := mailout.New(st, clk, mailout.Options{Logger: o.Logger.With("component", "mailout"), Publisher: tickets})
 	tickets.SetOutbox(mailer)
+	chats := chat.New(st, tickets, br, clk, chat.Options{Next: mailer, Transcripts: mailer, Logger: o.Logger.With("component", "chat")})
 	return &Services{
+		Chat:      chats,
+		ChatHub:   chat.NewHub(chats),
 		Store:     st,
 		Broker:    br,
 		Clock:     clk,
@@ -91,7 +101,7 @@ func Build(ctx context.Context, svc *Services, baseURL string, logger *slog.Logg
 	webH, err := web.New(web.Config{
 		Tickets: svc.Tickets, Contacts: svc.Contacts, Team: svc.Team, Auth: svc.Auth,
 		Mailboxes: svc.Mailboxes, Broker: svc.Broker, Clock: svc.Clock, Logger: logger, BaseURL: baseURL,
-		Context: ctx, Mail: svc.Mailer,
+		Context: ctx, Mail: svc.Mailer, Chat: svc.Chat,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("server: build web app: %w", err)

@@ -12,6 +12,8 @@ import (
 const (
 	PurposeReply = "reply" // an agent's reply on a ticket
 	PurposeAck   = "ack"   // the automatic acknowledgement of a new ticket
+	// PurposeTranscript is a chat transcript the visitor asked for.
+	PurposeTranscript = "transcript"
 )
 
 // OutboundMail is one email in the durable outbound queue. Raw is the

@@ -154,7 +154,7 @@ func (s *Service) CreateTx(ctx context.Context, tx *store.Tx, a desk.Actor, in d
 		fields["body"] = "required"
 	}
 	email, ok := normalizeEmail(in.Requester.Email)
-	if !ok {
+	if !ok && in.RequesterID == 0 {
 		fields["requester.email"] = "a valid email address is required"
 	}
 	if in.Priority == "" {
@@ -191,8 +191,17 @@ func (s *Service) CreateTx(ctx context.Context, tx *store.Tx, a desk.Actor, in d
 	var t desk.Ticket
 	var m desk.Message
 	err = func() error {
-		req, _, err := tx.FindOrCreateRequester(ctx, email, strings.TrimSpace(in.Requester.Name), now)
-		if err != nil {
+		var req desk.ContactRef
+		if in.RequesterID != 0 {
+			c, err := tx.Contact(ctx, in.RequesterID)
+			if err != nil {
+				return err
+			}
+			req = desk.ContactRef{ID: c.ID, Name: c.Name}
+			if len(c.Emails) > 0 {
+				req.Email = c.Emails[0]
+			}
+		} else if req, _, err = tx.FindOrCreateRequester(ctx, email, strings.TrimSpace(in.Requester.Name), now); err != nil {
 			return err
 		}
 		t = desk.Ticket{

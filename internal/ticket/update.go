@@ -18,8 +18,28 @@ import (
 // timeline. Resolving sets resolved_at; reopening clears it. A change
 // that changes nothing writes nothing and publishes nothing.
 func (s *Service) Update(ctx context.Context, a desk.Actor, id int64, u desk.TicketUpdate) (desk.Ticket, error) {
-	if err := a.RequireAgent(); err != nil {
+	var t desk.Ticket
+	changed := false
+	err := s.st.Write(ctx, func(tx *store.Tx) error {
+		var err error
+		t, changed, err = s.UpdateTx(ctx, tx, a, id, u)
+		return err
+	})
+	if err != nil {
 		return desk.Ticket{}, err
+	}
+	if changed {
+		s.publish(ctx, realtime.TicketUpdated, t.ID, a)
+	}
+	return t, nil
+}
+
+// UpdateTx is Update inside the caller's write transaction; it reports
+// whether anything changed, and the caller publishes
+// realtime.TicketUpdated (Publish) after the commit if so.
+func (s *Service) UpdateTx(ctx context.Context, tx *store.Tx, a desk.Actor, id int64, u desk.TicketUpdate) (desk.Ticket, bool, error) {
+	if err := a.RequireAgent(); err != nil {
+		return desk.Ticket{}, false, err
 	}
 	fields := map[string]string{}
 	if u.Status != nil && !u.Status.Valid() {
@@ -59,12 +79,12 @@ func (s *Service) Update(ctx context.Context, a desk.Actor, id int64, u desk.Tic
 		fields["custom_fields"] = why
 	}
 	if len(fields) > 0 {
-		return desk.Ticket{}, &desk.Error{Code: desk.EInvalid, Message: "Please correct the highlighted fields.", Fields: fields}
+		return desk.Ticket{}, false, &desk.Error{Code: desk.EInvalid, Message: "Please correct the highlighted fields.", Fields: fields}
 	}
 	now := s.now()
 	var t desk.Ticket
 	changed := false
-	err = s.st.Write(ctx, func(tx *store.Tx) error {
+	err = func() error {
 		var err error
 		if t, err = tx.TicketForUpdate(ctx, id); err != nil {
 			return err
@@ -166,14 +186,11 @@ func (s *Service) Update(ctx context.Context, a desk.Actor, id int64, u desk.Tic
 		}
 		t, err = tx.Ticket(ctx, t.ID)
 		return err
-	})
+	}()
 	if err != nil {
-		return desk.Ticket{}, err
+		return desk.Ticket{}, false, err
 	}
-	if changed {
-		s.publish(ctx, realtime.TicketUpdated, t.ID, a)
-	}
-	return t, nil
+	return t, changed, nil
 }
 
 func refName(r *desk.AgentRef) string {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"switchboard/internal/auth"
+	"switchboard/internal/chat"
 	"switchboard/internal/contact"
 	"switchboard/internal/desk"
 	"switchboard/internal/i18n"
@@ -43,6 +44,9 @@ type Config struct {
 	Context context.Context
 	// Mail sends a failed email reply again; nil hides the Retry button.
 	Mail MailRetrier
+	// Chat is live chat (the agent side: chats, visitors, status); nil
+	// hides it.
+	Chat *chat.Service
 }
 
 // app is the web application: configuration, templates and catalogue.
