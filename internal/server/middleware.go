@@ -73,12 +73,13 @@ func (w *recorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 // Unwrap lets http.ResponseController reach the underlying writer.
 func (w *recorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// isStream reports whether r opens a long-lived stream (SSE or WebSocket),
-// which gets no write deadline and is closed at shutdown.
+// isStream reports whether r opens a long-lived stream (SSE, WebSocket or
+// the chat widget's long poll), which gets no write deadline and is
+// closed at shutdown.
 func isStream(r *http.Request) bool {
 	return strings.Contains(r.Header.Get("Accept"), "text/event-stream") ||
 		strings.EqualFold(r.Header.Get("Upgrade"), "websocket") ||
-		strings.HasSuffix(r.URL.Path, "/events")
+		strings.HasSuffix(r.URL.Path, "/events") || strings.HasSuffix(r.URL.Path, "/poll")
 }
 
 // quiet routes are logged at debug level only (probes and scrapes).

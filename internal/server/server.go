@@ -38,6 +38,8 @@ type Options struct {
 	// API serves /api/v1/ and Web serves everything else under /.
 	API http.Handler
 	Web http.Handler
+	// Widget serves the live-chat widget under /chat/.
+	Widget http.Handler
 	// ShutdownTimeout bounds draining; DefaultShutdownTimeout when zero.
 	ShutdownTimeout time.Duration
 }
@@ -77,6 +79,9 @@ func New(o Options) *Server {
 	mux.Handle("GET /metrics", s.metrics.handler())
 	if o.API != nil {
 		mux.Handle("/api/v1/", o.API)
+	}
+	if o.Widget != nil {
+		mux.Handle("/chat/", o.Widget)
 	}
 	if o.Web != nil {
 		mux.Handle("/", o.Web)

@@ -10,6 +10,7 @@ import (
 	"switchboard/internal/chat"
 	"switchboard/internal/contact"
 	"switchboard/internal/desk"
+	"switchboard/internal/i18n"
 	"switchboard/internal/mailbox"
 	"switchboard/internal/mailin"
 	"switchboard/internal/mailout"
@@ -18,6 +19,7 @@ import (
 	"switchboard/internal/team"
 	"switchboard/internal/ticket"
 	"switchboard/internal/web"
+	"switchboard/internal/widget"
 )
 
 // Services are the application services of one process, built over one
@@ -106,8 +108,14 @@ func Build(ctx context.Context, svc *Services, baseURL string, logger *slog.Logg
 	if err != nil {
 		return nil, fmt.Errorf("server: build web app: %w", err)
 	}
+	cat, err := i18n.Load()
+	if err != nil {
+		return nil, fmt.Errorf("server: load translations: %w", err)
+	}
+	widgetH := widget.New(widget.Config{Chat: svc.Chat, Hub: svc.ChatHub, Catalogue: cat, BaseURL: baseURL,
+		Logger: logger.With("component", "widget"), Context: ctx})
 	return New(Options{
 		Logger: logger, DB: svc.Store, Subscribers: svc.Broker,
-		API: apiH, Web: webH,
+		API: apiH, Web: webH, Widget: widgetH,
 	}), nil
 }
