@@ -112,8 +112,12 @@ func Build(ctx context.Context, svc *Services, baseURL string, logger *slog.Logg
 	if err != nil {
 		return nil, fmt.Errorf("server: load translations: %w", err)
 	}
+	wlog := logger
+	if wlog != nil {
+		wlog = wlog.With("component", "widget")
+	}
 	widgetH := widget.New(widget.Config{Chat: svc.Chat, Hub: svc.ChatHub, Catalogue: cat, BaseURL: baseURL,
-		Logger: logger.With("component", "widget"), Context: ctx})
+		Logger: wlog, Context: ctx})
 	return New(Options{
 		Logger: logger, DB: svc.Store, Subscribers: svc.Broker,
 		API: apiH, Web: webH, Widget: widgetH,

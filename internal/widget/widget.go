@@ -79,7 +79,7 @@ type handler struct {
 	cfg      Config
 	log      *slog.Logger
 	mux      *http.ServeMux
-	self     string // our own origin
+	self     string  // our own origin
 	sessions *bucket // per IP
 	messages *bucket // per visitor
 	uploads  *bucket // per visitor
