@@ -44,6 +44,8 @@ type Frame struct {
 // WireChat is what the widget knows of a chat.
 type WireChat struct {
 	ID         int64           `json:"id"`
+	TicketID   int64           `json:"ticket_id"` // the visitor's own ticket
+	Number     int64           `json:"number"`    // its number, e.g. for "Ticket #1234"
 	Status     desk.ChatStatus `json:"status"`
 	Agent      string          `json:"agent,omitempty"`
 	LastSeq    int64           `json:"last_seq"`
@@ -57,7 +59,7 @@ func Wire(c *desk.Chat) *WireChat {
 	if c == nil {
 		return nil
 	}
-	w := &WireChat{ID: c.ID, Status: c.Status, LastSeq: c.LastSeq, AgentSeen: c.AgentSeen, Rating: c.Rating, Transcript: c.TranscriptTo != ""}
+	w := &WireChat{ID: c.ID, TicketID: c.TicketID, Number: c.TicketNumber, Status: c.Status, LastSeq: c.LastSeq, AgentSeen: c.AgentSeen, Rating: c.Rating, Transcript: c.TranscriptTo != ""}
 	if c.Agent != nil {
 		w.Agent = firstName(c.Agent.Name)
 	}
