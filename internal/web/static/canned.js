@@ -45,17 +45,25 @@
     if (p.ta) p.ta.focus();
   }
 
+  // insert puts the chosen text at the caret (replacing a selection) as a
+  // paragraph of its own: a blank line parts it from text before and after.
   function insert(p, opt) {
     var ta = p.ta, text = opt.getAttribute("data-text") || "";
     if (!ta) return;
-    var start = ta.selectionStart, end = ta.selectionEnd;
+    var start = ta.selectionStart, end = ta.selectionEnd, v = ta.value;
+    var before = v.slice(0, start).replace(/[ \t]+$/, ""), after = v.slice(end);
+    start = before.length; // spaces before the caret give way to the break
+    if (before && !/\n\n$/.test(before)) text = (/\n$/.test(before) ? "\n" : "\n\n") + text;
+    var tail = after && after.charAt(0) !== "\n" ? "\n\n" : "";
     ta.focus();
     ta.setSelectionRange(start, end);
     // execCommand keeps the browser's undo history; setRangeText is the fallback.
-    if (!document.execCommand || !document.execCommand("insertText", false, text)) {
-      ta.setRangeText(text, start, end, "end");
+    if (!document.execCommand || !document.execCommand("insertText", false, text + tail)) {
+      ta.setRangeText(text + tail, start, end, "end");
       ta.dispatchEvent(new Event("input", { bubbles: true }));
     }
+    var caret = start + text.length;
+    ta.setSelectionRange(caret, caret);
     p.box.open = false;
     var live = document.getElementById("live");
     if (live) live.textContent = opt.querySelector(".ct").textContent;
