@@ -160,6 +160,9 @@ func TestCannedBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.ID("canned-list")))
 	checkLabels(t, ana, "admin canned")
 	shot(ana, "canned-admin")
+	// Searching as she types narrows the list and its count.
+	step(t, ana, "admin search", chromedp.SendKeys(chromedp.ID("canned-q"), "passw"))
+	waitJS(t, ana, "narrowed", `document.querySelectorAll('#canned-list tbody tr').length === 1 && document.getElementById('canned-count').textContent === '1' && location.search === '?q=passw' && document.activeElement.id === 'canned-q'`)
 
 	time.Sleep(100 * time.Millisecond) // let the last console events arrive
 	for _, p := range append(problems(), anaProblems()...) {
