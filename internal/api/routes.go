@@ -34,6 +34,11 @@ var routes = []route{
 	{"GET", Prefix + "/mailboxes/{id}", "getMailbox", false, (*server).getMailbox},
 	{"PATCH", Prefix + "/mailboxes/{id}", "updateMailbox", false, (*server).updateMailbox},
 	{"DELETE", Prefix + "/mailboxes/{id}", "deleteMailbox", false, (*server).deleteMailbox},
+	{"GET", Prefix + "/canned-responses", "listCannedResponses", false, (*server).listCannedResponses},
+	{"POST", Prefix + "/canned-responses", "createCannedResponse", false, (*server).createCannedResponse},
+	{"GET", Prefix + "/canned-responses/{id}", "getCannedResponse", false, (*server).getCannedResponse},
+	{"PATCH", Prefix + "/canned-responses/{id}", "updateCannedResponse", false, (*server).updateCannedResponse},
+	{"DELETE", Prefix + "/canned-responses/{id}", "deleteCannedResponse", false, (*server).deleteCannedResponse},
 }
 
 // openAPIDoc is the OpenAPI 3.1 document of the whole API.

@@ -43,7 +43,7 @@ type Login struct {
 
 // Result counts what Load created.
 type Result struct {
-	Agents, Teams, Companies, Contacts, Tickets, Messages, Merged int
+	Agents, Teams, Companies, Contacts, Tickets, Messages, Merged, Canned int
 }
 
 // Options tune Load. The zero value loads the standard sample.
@@ -76,8 +76,12 @@ func LoadWith(ctx context.Context, st *store.Store, now time.Time, o Options) (R
 		contacts: contact.New(st, clk),
 		team:     team.New(st, clk),
 		contact:  map[int]int64{},
+		st:       st,
 	}
 	if err := l.people(ctx); err != nil {
+		return l.res, err
+	}
+	if err := l.cannedResponses(ctx); err != nil {
 		return l.res, err
 	}
 	l.plan(o.Tickets)
@@ -101,6 +105,7 @@ type loader struct {
 	tickets  *ticket.Service
 	contacts *contact.Service
 	team     *team.Service
+	st       *store.Store
 
 	agents    []desk.Agent
 	teams     []desk.Team

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"testing"
 
+	"switchboard/internal/canned"
 	"switchboard/internal/desk"
 	"switchboard/internal/i18n"
 	"switchboard/internal/mailin"
@@ -86,7 +87,10 @@ func TestCatalogueCoversUI(t *testing.T) {
 	for _, st := range []string{desk.MailboxOK, desk.MailboxFailing} {
 		used["mailbox.status."+st] = "desk mailbox statuses"
 	}
-	for _, tab := range []string{"agents", "teams", "tokens", "mailboxes"} {
+	for _, p := range canned.Placeholders {
+		used["canned.ph."+p] = "canned.Placeholders"
+	}
+	for _, tab := range []string{"agents", "teams", "tokens", "mailboxes", "canned"} {
 		used["admin."+tab] = "admin.go"
 	}
 	for k, where := range used {

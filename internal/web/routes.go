@@ -76,6 +76,8 @@ func (a *app) routes() []route {
 		{"POST", "/tickets/{id}/update", agent, action, a.updateTicket},
 		{"POST", "/tickets/{id}/merge", agent, action, a.mergeTicket},
 		{"POST", "/tickets/{id}/deliveries/{oid}/retry", agent, action, a.retryDelivery},
+		{"GET", "/tickets/{id}/canned", agent, fragment, a.cannedPicker},
+		{"POST", "/canned/{id}/use", agent, action, a.cannedUse},
 		{"GET", "/attachments/{id}", agent, page, a.attachment},
 		{"GET", "/contacts/{id}", agent, page, a.contactPage},
 		{"POST", "/contacts/{id}", agent, action, a.updateContact},
@@ -97,6 +99,11 @@ func (a *app) routes() []route {
 		{"GET", "/admin/mailboxes/{id}", admin, page, a.editMailboxPage},
 		{"POST", "/admin/mailboxes/{id}", admin, action, a.updateMailbox},
 		{"POST", "/admin/mailboxes/{id}/delete", admin, action, a.deleteMailbox},
+		{"GET", "/admin/canned", admin, page, a.adminCanned},
+		{"POST", "/admin/canned", admin, action, a.createCanned},
+		{"GET", "/admin/canned/{id}", admin, page, a.editCannedPage},
+		{"POST", "/admin/canned/{id}", admin, action, a.updateCanned},
+		{"POST", "/admin/canned/{id}/delete", admin, action, a.deleteCanned},
 	}
 }
 
