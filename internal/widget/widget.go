@@ -159,11 +159,17 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 // originOK checks the request's Origin against the channel (or our own
-// origin) and sets the CORS headers for it.
+// origin) and sets the CORS headers for it. A page of Switchboard's own
+// (the demo page) may use every channel: browsers send no Origin with its
+// same-origin GETs (EventSource, long poll), but mark every request it
+// makes with Sec-Fetch-Site, which a page cannot set.
 func (h *handler) originOK(w http.ResponseWriter, r *http.Request, ch desk.ChatChannel) bool {
 	origin := r.Header.Get("Origin")
-	ok := origin != "" && (chat.OriginAllowed(ch, origin) || (h.self != "" && strings.EqualFold(origin, h.self)))
-	if !ok {
+	own := r.Header.Get("Sec-Fetch-Site") == "same-origin"
+	if origin == "" {
+		return own
+	}
+	if !own && !chat.OriginAllowed(ch, origin) && (h.self == "" || !strings.EqualFold(origin, h.self)) {
 		return false
 	}
 	hd := w.Header()

@@ -457,3 +457,36 @@ func TestRateLimit(t *testing.T) {
 		t.Fatal("40 messages at once were not limited")
 	}
 }
+
+// TestSameOriginPage: a page of Switchboard's own (the demo page) opens
+// the event stream without an Origin header, as browsers do for
+// same-origin GETs; Sec-Fetch-Site tells it apart from other callers.
+func TestSameOriginPage(t *testing.T) {
+	e := newEnv(t, storetest.NewSQLite(t))
+	tok := e.session(t, "")
+	for _, tc := range []struct {
+		site string
+		want int
+	}{{"same-origin", 200}, {"cross-site", 403}, {"", 403}} {
+		ctx, cancel := context.WithCancel(context.Background())
+		r, _ := http.NewRequestWithContext(ctx, "GET", e.url("/events")+"?token="+tok, nil)
+		if tc.site != "" {
+			r.Header.Set("Sec-Fetch-Site", tc.site)
+		}
+		res, err := http.DefaultClient.Do(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.StatusCode != tc.want {
+			t.Errorf("Sec-Fetch-Site %q: %d, want %d", tc.site, res.StatusCode, tc.want)
+		}
+		if tc.want == 200 {
+			line, _ := bufio.NewReader(res.Body).ReadString('\n')
+			if !strings.HasPrefix(line, "retry:") {
+				t.Errorf("stream starts with %q", line)
+			}
+		}
+		cancel()
+		res.Body.Close()
+	}
+}
