@@ -102,6 +102,8 @@ func New(cfg Config) http.Handler {
 		h.self = strings.ToLower(u.Scheme + "://" + u.Host)
 	}
 	h.mux.HandleFunc("GET /chat/widget.js", h.script)
+	h.mux.HandleFunc("GET /chat/demo", h.demo)
+	h.mux.HandleFunc("GET /chat/demo.css", h.demoStyle)
 	h.mux.HandleFunc("OPTIONS /chat/{key}/{what}", h.preflight)
 	h.mux.HandleFunc("POST /chat/{key}/session", h.session)
 	h.mux.HandleFunc("GET /chat/{key}/ws", h.websocket)
@@ -120,6 +122,7 @@ func (h *handler) script(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "public, max-age=300")
 	w.Header().Set("Access-Control-Allow-Origin", "*")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Cross-Origin-Resource-Policy", "cross-origin") // sites with COEP may load it
 	b, err := static.ReadFile("static/widget.js")
 	if err != nil {
 		h.problem(w, r, desk.Errorf(desk.ENotFound, "The widget script is missing from this build."))
