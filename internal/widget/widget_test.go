@@ -9,6 +9,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -488,5 +489,70 @@ func TestSameOriginPage(t *testing.T) {
 		}
 		cancel()
 		res.Body.Close()
+	}
+}
+
+// TestScriptAndDemo: the script is served for any site, every text it
+// shows is in each locale's catalogue, and the demo page embeds the
+// active channel's widget.
+func TestScriptAndDemo(t *testing.T) {
+	e := newEnv(t, storetest.NewSQLite(t))
+	res, err := http.Get(e.srv.URL + "/chat/widget.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/javascript") ||
+		res.Header.Get("Access-Control-Allow-Origin") != "*" || res.Header.Get("Cross-Origin-Resource-Policy") != "cross-origin" {
+		t.Fatalf("widget.js: %d %v", res.StatusCode, res.Header)
+	}
+	cat, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	used := map[string]bool{"online": true, "away": true, "name": true, "email": true, "message": true, "comment": true,
+		"event.accepted": true, "event.transferred": true, "event.ended": true, "event.rated": true}
+	for n := 1; n <= 5; n++ {
+		used["rate."+strconv.Itoa(n)] = true
+	}
+	for _, m := range regexp.MustCompile(`\bt\('([a-z_.]+)'`).FindAllStringSubmatch(string(js), -1) {
+		if !strings.HasSuffix(m[1], ".") {
+			used[m[1]] = true
+		}
+	}
+	if len(used) < 40 {
+		t.Fatalf("found %d texts in widget.js; is the pattern right?", len(used))
+	}
+	for _, loc := range cat.Locales() {
+		have := map[string]bool{}
+		for _, k := range cat.Keys(loc) {
+			have[k] = true
+		}
+		for k := range used {
+			if !have["widget."+k] {
+				t.Errorf("%s: widget.%s missing", loc, k)
+			}
+		}
+	}
+
+	res, err = http.Get(e.srv.URL + "/chat/demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || !strings.Contains(string(page), `data-channel="`+e.ch.PublicKey+`"`) ||
+		!strings.Contains(res.Header.Get("Content-Security-Policy"), "default-src 'none'") {
+		t.Fatalf("demo: %d %s", res.StatusCode, page)
+	}
+	res, err = http.Get(e.srv.URL + "/chat/demo?key=nope")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ = io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 404 || strings.Contains(string(page), "<script") {
+		t.Fatalf("demo of an unknown channel: %d %s", res.StatusCode, page)
 	}
 }
