@@ -138,7 +138,7 @@ func TestChatScenarios(t *testing.T) {
 			{name: "transfer to Ana", req: post("agent", "/chats/"+cid+"/transfer", url.Values{"to": {fmt.Sprint("a", e.admin.ID)}}), status: 200,
 				contains: []string{`id="chat-main"`, "Chat transferred to Ana Admin.", "Transferred to Ana Admin", "with Ana Admin"}, absent: []string{`data-mine="1"`}},
 			{name: "Bo cannot end Ana's chat", req: post("agent", "/chats/"+cid+"/end", url.Values{"resolve": {"1"}}), status: 403},
-			{name: "Ana has it unread", req: get("admin", "/inbox"), status: 200, contains: []string{"sent a message", `href="/chats/` + cid + `"`}},
+			{name: "Ana has it unread", req: get("admin", "/inbox"), status: 200, contains: []string{"Unread in your chat with", `href="/chats/` + cid + `"`}},
 			{name: "Ana ends it and resolves", req: post("admin", "/chats/"+cid+"/end", url.Values{"resolve": {"1"}}), status: 200,
 				contains: []string{"Chat ended and ticket resolved.", "Ana Admin ended the chat", `class="badge cs-ended"`, "This chat ended",
 					fmt.Sprintf("Continue on ticket #%d", c.TicketNumber)},

@@ -194,7 +194,9 @@ const maxUpload = 25 << 20
 // messageForm reads a composer's post: the text, reply or note, the
 // status to set after it ("then") and the attached files.
 func messageForm(r *http.Request, rq *request) (desk.NewMessage, error) {
-	in := desk.NewMessage{Text: strings.TrimSpace(r.PostFormValue("body")), Internal: r.PostFormValue("kind") == "note"}
+	// Browsers send a textarea's line breaks as CRLF; store plain newlines.
+	text := strings.ReplaceAll(r.PostFormValue("body"), "\r\n", "\n")
+	in := desk.NewMessage{Text: strings.TrimSpace(text), Internal: r.PostFormValue("kind") == "note"}
 	if st := desk.Status(r.PostFormValue("then")); st != "" {
 		if !st.Valid() {
 			return in, desk.Errorf(desk.EInvalid, "%s", rq.loc.T("error.bad_status"))
