@@ -47,7 +47,9 @@ func TestChatJourney(t *testing.T) {
 	boActor, anaActor := e.actors["agent"], e.actors["admin"]
 
 	// Bo signs in and goes online.
+	opened := time.Now()
 	login(t, bo, base, "bo@example.com")
+	e.streamOpen(t, e.agent.ID, opened)
 	waitJS(t, bo, "status menu", `document.getElementById('cs').value === 'offline'`)
 	checkLabels(t, bo, "inbox with chat status")
 	setStatus(t, bo, "online")
@@ -60,7 +62,9 @@ func TestChatJourney(t *testing.T) {
 		t.Fatal(err)
 	}
 	anaProblems := watchConsole(t, ana, "Ana")
+	opened = time.Now()
 	login(t, ana, base, "ana@example.com")
+	e.streamOpen(t, e.admin.ID, opened)
 	setStatus(t, ana, "online")
 	waitFor(t, "Ana online", func() bool { s, _ := e.chat.Status(ctx, anaActor); return s == desk.AgentOnline })
 	// Both have their event stream open: both are available for chat.
@@ -82,7 +86,7 @@ func TestChatJourney(t *testing.T) {
 
 	// Bo accepts with c and lands in the chat; Ana's ring stops.
 	step(t, bo, "accept", key("c"))
-	waitJS(t, bo, "in the chat", `location.pathname === '/chats/`+cid+`' && !!document.querySelector('#chat-main[data-chat="`+cid+`"][data-mine]')`)
+	waitJS(t, bo, "in the chat", `location.pathname === '/chats/`+cid+`' && !!document.querySelector('#chat-main[data-chat="`+cid+`"] #log[data-mine]')`)
 	waitJS(t, bo, "joined", `document.getElementById('log').innerText.includes('Bo Agent joined the chat')`)
 	waitJS(t, bo, "title back", `!document.title.startsWith('Chat request')`)
 	waitJS(t, ana, "Ana's ring stops", `!document.querySelector('#ring .ring-item')`)
@@ -160,7 +164,7 @@ func TestChatJourney(t *testing.T) {
 	step(t, bo, "pick Ana", chromedp.SetValue(chromedp.ID("transfer-to"), fmt.Sprint("a", e.admin.ID)))
 	shot(bo, "chat-agent-transfer")
 	step(t, bo, "transfer", chromedp.Click(chromedp.CSS("#transfer-dlg button[type=submit]")))
-	waitJS(t, bo, "transferred", `document.querySelector('#chat-head').innerText.includes('with Ana Admin') && !document.querySelector('#chat-main[data-mine]')`)
+	waitJS(t, bo, "transferred", `document.querySelector('#chat-head').innerText.includes('with Ana Admin') && !document.querySelector('#log[data-mine]')`)
 	waitJS(t, bo, "toast", `[...document.querySelectorAll('.toast')].some(t => t.innerText.includes('Chat transferred to Ana Admin.'))`)
 	if got, _, _ := e.chat.Chat(ctx, boActor, c.ID); got.Agent == nil || got.Agent.ID != e.admin.ID {
 		t.Fatalf("chat after transfer: %+v", got.Agent)
@@ -170,19 +174,23 @@ func TestChatJourney(t *testing.T) {
 	waitJS(t, ana, "Ana notified", `[...document.querySelectorAll('#ring .ring-item.unread')].some(r => r.innerText.includes('Iva Horvat'))`)
 	shot(ana, "chat-agent-transferred")
 	step(t, ana, "open chat", chromedp.Click(chromedp.CSS(`#ring a[href="/chats/`+cid+`"]`)))
-	waitJS(t, ana, "Ana in the chat", `!!document.querySelector('#chat-main[data-chat="`+cid+`"][data-mine]') && document.getElementById('log').innerText.includes('Transferred to Ana Admin')`)
+	waitJS(t, ana, "Ana in the chat", `!!document.querySelector('#chat-main[data-chat="`+cid+`"] #log[data-mine]') && document.getElementById('log').innerText.includes('Transferred to Ana Admin')`)
 	waitJS(t, ana, "in her list", `!!document.querySelector('#chat-list .crow.current[data-id="`+cid+`"]')`)
 	waitJS(t, ana, "no unread notice on the chats page", `!document.querySelector('#ring .ring-item')`)
 
 	// Bo looks at who is on the site, and at the chat's ticket.
+	opened = time.Now()
 	step(t, bo, "visitors", chromedp.Navigate(base+"/visitors"), chromedp.WaitVisible(chromedp.ID("visitors")))
+	e.streamOpen(t, e.agent.ID, opened)
 	waitJS(t, bo, "Iva on the site", `document.getElementById('visitors').innerText.includes('Checkout – Example') && !!document.querySelector('#visitors a[href="/chats/`+cid+`"]')`)
 	other := e.newVisitor(t, "https://www.example.com/docs/api", "API docs – Example")
 	waitJS(t, bo, "a new visitor shows live", `document.getElementById('visitors').innerText.includes('API docs – Example')`)
 	checkLabels(t, bo, "visitors page")
 	shot(bo, "chat-agent-visitors")
 	_ = other
+	opened = time.Now()
 	step(t, bo, "ticket", chromedp.Navigate(fmt.Sprintf("%s/tickets/%d", base, c.TicketID)), chromedp.WaitVisible(chromedp.CSS(".chatbar")))
+	e.streamOpen(t, e.agent.ID, opened)
 	waitJS(t, bo, "chat bar", `document.querySelector('.chatbar').innerText.includes('Live chat with Ana Admin')`)
 	shot(bo, "chat-agent-ticket")
 
@@ -207,6 +215,16 @@ func TestChatJourney(t *testing.T) {
 	for _, p := range append(boProblems(), anaProblems()...) {
 		t.Errorf("browser console: %s", p)
 	}
+}
+
+// streamOpen waits until the agent's page has its event stream open (its
+// first chat heartbeat after since): events before it would be missed.
+func (e *env) streamOpen(t *testing.T, agentID int64, since time.Time) {
+	t.Helper()
+	waitFor(t, "event stream open", func() bool {
+		_, seen, err := e.st.Read().AgentChatStatus(context.Background(), agentID)
+		return err == nil && seen != nil && seen.After(since)
+	})
 }
 
 // waitFor polls a condition on the server side.

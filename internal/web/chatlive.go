@@ -156,7 +156,8 @@ func (cw *chatWatch) translate(ev realtime.Event) (liveChat, bool) {
 		if !chat.Decode(ev, &d) || !cw.known[d.ChatID] {
 			return lc, false
 		}
-		lc.ChatID, lc.Seq, lc.Ring = d.ChatID, d.Seq, cw.mine[d.ChatID]
+		// Someone else's line in the agent's chat may make it unread.
+		lc.ChatID, lc.Seq, lc.Ring = d.ChatID, d.Seq, cw.mine[d.ChatID] && !lc.Self
 		if d.Entry != nil {
 			lc.Author = d.Entry.Author
 		}

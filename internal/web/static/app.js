@@ -1,6 +1,6 @@
 // Switchboard agent app: live updates over SSE, presence heartbeats,
-// keyboard shortcuts, composer drafts, ringing chats. No inline script (CSP); htmx does
-// the swapping.
+// keyboard shortcuts, composer drafts, ringing chats. No inline script
+// (CSP); htmx does the swapping.
 (function () {
   "use strict";
   var body = document.body;
@@ -83,7 +83,8 @@
     });
     es.addEventListener("resync", refreshAll);
     es.onerror = function () { broken = true; };
-    es.onopen = function () { if (broken) { broken = false; refreshAll(); } };
+    // Once subscribed, look again at what rang between the page and now.
+    es.onopen = function () { if (broken) { broken = false; refreshAll(); } else refresh("ring"); };
   }
 
   // Highlight rows and messages that changed in a live refresh; the mark

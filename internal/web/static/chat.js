@@ -84,7 +84,7 @@
   // when the agent is in this chat and the page is in front of them.
   function markRead() {
     var m = main(), log = $("#log");
-    if (!m || !log || !m.getAttribute("data-mine") || document.hidden) return;
+    if (!m || !log || !log.getAttribute("data-mine") || document.hidden) return;
     var id = m.getAttribute("data-chat"), last = +log.getAttribute("data-last") || 0;
     if (last > (readSent[id] || 0)) {
       readSent[id] = last;
