@@ -13,6 +13,7 @@ import (
 
 	"switchboard/internal/auth"
 	"switchboard/internal/canned"
+	"switchboard/internal/chat"
 	"switchboard/internal/contact"
 	"switchboard/internal/desk"
 	"switchboard/internal/mailbox"
@@ -43,6 +44,8 @@ type env struct {
 	sess    map[string]auth.Session
 	actors  map[string]desk.Actor
 	mail    *fakeRetrier // installed as Config.Mail
+	chat    *chat.Service
+	chatCh  desk.ChatChannel // made by chatChannel
 }
 
 const testPassword = "correct horse battery"
@@ -58,9 +61,10 @@ func newEnv(t testing.TB, st *store.Store) *env {
 	e.auth = auth.New(st, desk.SystemClock{}, auth.Options{LoginAttempts: 1000, LoginWindow: time.Minute})
 	e.mailbox = mailbox.New(st, desk.SystemClock{})
 	e.canned = canned.New(st, desk.SystemClock{})
+	e.chat = chat.New(st, e.tickets, br, desk.SystemClock{}, chat.Options{})
 	cfg := Config{Tickets: e.tickets, Contacts: contact.New(st, desk.SystemClock{}), Team: e.team, Auth: e.auth, Mailboxes: e.mailbox,
 		Broker: br, Clock: desk.SystemClock{}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), BaseURL: "http://127.0.0.1", Mail: e.mail,
-		Canned: e.canned}
+		Canned: e.canned, Chat: e.chat}
 	var err error
 	if e.app, err = newApp(cfg); err != nil {
 		t.Fatal(err)
@@ -105,6 +109,7 @@ type req struct {
 	form         url.Values
 	htmx         bool
 	noCSRF       bool
+	target       string // HX-Target, for htmx requests
 }
 
 // do sends a request through the handler. A GET to /events ends after a
@@ -127,6 +132,9 @@ func (e *env) do(r req) *httptest.ResponseRecorder {
 	}
 	if r.htmx {
 		hr.Header.Set("HX-Request", "true")
+		if r.target != "" {
+			hr.Header.Set("HX-Target", r.target)
+		}
 	}
 	w := httptest.NewRecorder()
 	if strings.HasPrefix(r.path, "/events") {

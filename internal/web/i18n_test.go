@@ -93,6 +93,15 @@ func TestCatalogueCoversUI(t *testing.T) {
 	for _, tab := range []string{"agents", "teams", "tokens", "mailboxes", "canned"} {
 		used["admin."+tab] = "admin.go"
 	}
+	for _, s := range chatStatuses {
+		used["chat.status."+string(s)] = "chatStatuses"
+	}
+	for _, s := range []desk.ChatStatus{desk.ChatQueued, desk.ChatActive, desk.ChatEnded} {
+		used["chat.state."+string(s)] = "desk chat statuses"
+	}
+	for _, k := range []string{"accepted", "transferred", "ended", "ended_visitor", "rated", "rated_comment", "started"} {
+		used["chat.event."+k] = "chatEventText"
+	}
 	for k, where := range used {
 		if !known[k] {
 			t.Errorf("%s uses %q, missing from locales/en.json", where, k)
