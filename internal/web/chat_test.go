@@ -74,7 +74,7 @@ func TestChatScenarios(t *testing.T) {
 			{name: "chat page", req: get("agent", "/chats/"+cid), status: 200,
 				contains: []string{`id="chat-main"`, `data-mine="1"`, "Chat with Iva Horvat", "Hello, is the Pro plan billed monthly?", "We are 12 people.",
 					"Bo Agent joined the chat", `class="badge cs-active">Live`, "with Bo Agent", fmt.Sprintf("Ticket #%d", c.TicketNumber),
-					`id="chat-body"`, `data-typing="/chats/` + cid + `/typing"`, "Enter sends", `id="chat-tools"`,
+					`id="chat-body"`, `data-typing="/chats/` + cid + `/typing"`, "Enter sends", fmt.Sprintf(`hx-get="/tickets/%d/canned"`, c.TicketID),
 					// visitor panel
 					"On the site now", "hr-HR · Europe/Zagreb", "local time", "New visitor", "2 pages viewed", "Pricing – Example",
 					`href="https://www.example.com/pricing" target="_blank" rel="noopener noreferrer nofollow"`, "https://www.google.com/", "Firefox",
