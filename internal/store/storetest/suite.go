@@ -34,6 +34,7 @@ func Run(t *testing.T, newStore func(t *testing.T) *store.Store) {
 		{"Contacts/FindOrCreate", testFindOrCreate},
 		{"Auth/SessionsAndTokens", testSessionsTokens},
 		{"Bulk/Insert", testBulkInsert},
+		{"Chats/List", testChatList},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) { c.fn(t, newStore(t)) })
