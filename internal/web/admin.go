@@ -23,10 +23,14 @@ type adminData struct {
 	Form      *mailboxForm
 	Recent    []desk.InboundMail // the edited mailbox's latest mail
 	Modes     []desk.InboundMode
+	// Chat is the chat tab; ChatOn says live chat is configured (the tab
+	// shows).
+	Chat   *chatAdmin
+	ChatOn bool
 }
 
 func (a *app) loadAdmin(r *http.Request, rq *request, tab string) (*adminData, error) {
-	d := &adminData{Tab: tab, Names: map[int64]string{}}
+	d := &adminData{Tab: tab, Names: map[int64]string{}, ChatOn: a.cfg.Chat != nil}
 	var err error
 	if d.Agents, err = a.cfg.Team.Agents(r.Context(), rq.actor); err != nil {
 		return nil, err

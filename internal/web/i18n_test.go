@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"testing"
 
+	"switchboard/internal/chat"
 	"switchboard/internal/desk"
 	"switchboard/internal/i18n"
 	"switchboard/internal/mailin"
@@ -86,8 +87,17 @@ func TestCatalogueCoversUI(t *testing.T) {
 	for _, st := range []string{desk.MailboxOK, desk.MailboxFailing} {
 		used["mailbox.status."+st] = "desk mailbox statuses"
 	}
-	for _, tab := range []string{"agents", "teams", "tokens", "mailboxes"} {
+	for _, tab := range []string{"agents", "teams", "tokens", "mailboxes", "chat"} {
 		used["admin."+tab] = "admin.go"
+	}
+	for _, l := range chat.Languages {
+		used["language."+l] = "chat.Languages"
+	}
+	for _, m := range fieldModes {
+		used["chatadmin.mode."+string(m)] = "fieldModes"
+	}
+	for _, k := range []string{"position.right", "position.left", "notice.created", "notice.saved", "notice.rotated"} {
+		used["chatadmin."+k] = "chatadmin.go"
 	}
 	for k, where := range used {
 		if !known[k] {

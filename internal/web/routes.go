@@ -97,6 +97,15 @@ func (a *app) routes() []route {
 		{"GET", "/admin/mailboxes/{id}", admin, page, a.editMailboxPage},
 		{"POST", "/admin/mailboxes/{id}", admin, action, a.updateMailbox},
 		{"POST", "/admin/mailboxes/{id}/delete", admin, action, a.deleteMailbox},
+		{"GET", "/admin/chat", admin, page, a.adminChat},
+		{"POST", "/admin/chat", admin, action, a.createChannel},
+		{"GET", "/admin/chat/{id}", admin, page, a.editChannelPage},
+		{"POST", "/admin/chat/{id}", admin, action, a.updateChannel},
+		{"POST", "/admin/chat/{id}/delete", admin, action, a.deleteChannel},
+		{"POST", "/admin/chat/{id}/rotate", admin, action, a.rotateChannelSecret},
+		{"POST", "/admin/chat/{id}/invitations", admin, action, a.createInvitation},
+		{"POST", "/admin/chat/{id}/invitations/{iid}", admin, action, a.updateInvitation},
+		{"POST", "/admin/chat/{id}/invitations/{iid}/delete", admin, action, a.deleteInvitation},
 	}
 }
 
