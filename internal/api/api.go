@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"switchboard/internal/auth"
+	"switchboard/internal/chat"
 	"switchboard/internal/contact"
 	"switchboard/internal/mailbox"
 	"switchboard/internal/realtime"
@@ -27,10 +28,13 @@ type Config struct {
 	Team     *team.Service
 	// Mailboxes manages the support addresses (admin only).
 	Mailboxes *mailbox.Service
-	Auth      *auth.Service
-	Broker    realtime.Broker
-	Logger    *slog.Logger
-	BaseURL   string
+	// Chat is live chat: channels (admins), chats and visitors (agents);
+	// nil answers its routes 404.
+	Chat    *chat.Service
+	Auth    *auth.Service
+	Broker  realtime.Broker
+	Logger  *slog.Logger
+	BaseURL string
 	// RateLimit is the sustained number of requests per second allowed per
 	// API token's agent (default DefaultRateLimit; negative turns it off).
 	RateLimit float64

@@ -35,11 +35,22 @@ var authzCases = map[string]authzCase{
 	"getMailbox":    {"GET", "/api/v1/mailboxes/{{mailbox}}", "", 200, true},
 	"updateMailbox": {"PATCH", "/api/v1/mailboxes/{{mailbox}}", `{"name":"Renamed"}`, 200, true},
 	"deleteMailbox": {"DELETE", "/api/v1/mailboxes/{{mailbox}}", "", 204, true},
+
+	"listChatChannels":  {"GET", "/api/v1/chat/channels", "", 200, false},
+	"createChatChannel": {"POST", "/api/v1/chat/channels", `{"name":"Authz site","origins":["https://authz.example"]}`, 201, true},
+	"getChatChannel":    {"GET", "/api/v1/chat/channels/{{chatchannel}}", "", 200, true},
+	"updateChatChannel": {"PATCH", "/api/v1/chat/channels/{{chatchannel}}", `{"greeting":"Hello"}`, 200, true},
+	"deleteChatChannel": {"DELETE", "/api/v1/chat/channels/{{doomedchannel}}", "", 204, true},
+	"listChats":         {"GET", "/api/v1/chats?status=queued", "", 200, false},
+	"getChat":           {"GET", "/api/v1/chats/{{chat}}", "", 200, false},
+	"listVisitors":      {"GET", "/api/v1/visitors", "", 200, false},
 }
 
 // TestAuthorization sends every route's request as every role and checks
-// the exact status: agents and admins work tickets alike, mailboxes are
-// for admins only (403 for agents); anonymous
+// the exact status: agents and admins work tickets, chats and visitors
+// alike and may list chat channels; mailboxes and changing or reading one
+// chat channel (with its identity secret) are for admins only (403 for
+// agents); anonymous
 // callers, unknown and revoked tokens and deactivated agents' tokens get
 // 401; the OpenAPI document is public.
 func TestAuthorization(t *testing.T) {
@@ -65,6 +76,7 @@ func TestAuthorization(t *testing.T) {
 			t.Fatalf("seed mailbox: %d %s", res.Code, res.Body)
 		}
 		e.save(res, map[string]string{"mailbox": "id"})
+		e.seedChat()
 		for _, rt := range routes {
 			c := authzCases[rt.OperationID]
 			for _, role := range []string{roleAnon, roleBadToken, roleRevoked, roleInactive, roleAgent, roleAdmin} {

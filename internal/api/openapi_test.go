@@ -229,6 +229,8 @@ func TestOpenAPIRequestBodies(t *testing.T) {
 		{"NewMessage", addMessageRequest{}},
 		{"NewMailbox", createMailboxRequest{}},
 		{"MailboxUpdate", updateMailboxRequest{}},
+		{"NewChatChannel", createChatChannelRequest{}},
+		{"ChatChannelUpdate", updateChatChannelRequest{}},
 	}
 	for _, c := range cases {
 		s := d.resolve(map[string]any{"$ref": "#/components/schemas/" + c.schema})

@@ -34,6 +34,14 @@ var routes = []route{
 	{"GET", Prefix + "/mailboxes/{id}", "getMailbox", false, (*server).getMailbox},
 	{"PATCH", Prefix + "/mailboxes/{id}", "updateMailbox", false, (*server).updateMailbox},
 	{"DELETE", Prefix + "/mailboxes/{id}", "deleteMailbox", false, (*server).deleteMailbox},
+	{"GET", Prefix + "/chat/channels", "listChatChannels", false, (*server).listChatChannels},
+	{"POST", Prefix + "/chat/channels", "createChatChannel", false, (*server).createChatChannel},
+	{"GET", Prefix + "/chat/channels/{id}", "getChatChannel", false, (*server).getChatChannel},
+	{"PATCH", Prefix + "/chat/channels/{id}", "updateChatChannel", false, (*server).updateChatChannel},
+	{"DELETE", Prefix + "/chat/channels/{id}", "deleteChatChannel", false, (*server).deleteChatChannel},
+	{"GET", Prefix + "/chats", "listChats", false, (*server).listChats},
+	{"GET", Prefix + "/chats/{id}", "getChat", false, (*server).getChat},
+	{"GET", Prefix + "/visitors", "listVisitors", false, (*server).listVisitors},
 }
 
 // openAPIDoc is the OpenAPI 3.1 document of the whole API.
