@@ -113,7 +113,7 @@ func readChannelForm(r *http.Request) *channelForm {
 // input turns the form into the service's input; a size that is not a
 // number is refused here with its field error.
 func (f *channelForm) input(rq *request) (chat.ChannelInput, error) {
-	in := chat.ChannelInput{Name: f.Name, Origins: strings.Split(f.Origins, "\n"), Color: f.Color,
+	in := chat.ChannelInput{Name: f.Name, Origins: strings.Split(strings.ReplaceAll(f.Origins, "\r", ""), "\n"), Color: f.Color,
 		Greeting: f.Greeting, Position: f.Position, Languages: f.Languages,
 		Prechat: desk.Prechat{Name: desk.FieldMode(f.PrechatName), Email: desk.FieldMode(f.PrechatEmail)}, Active: f.Active}
 	if f.TeamID > 0 {
