@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"switchboard/internal/auth"
+	"switchboard/internal/canned"
 	"switchboard/internal/chat"
 	"switchboard/internal/contact"
 	"switchboard/internal/mailbox"
@@ -41,6 +42,8 @@ type Config struct {
 	// RateBurst is how many requests above the sustained rate a token may
 	// make at once (default twice the rate).
 	RateBurst int
+	// Canned holds the canned responses.
+	Canned *canned.Service
 }
 
 // DefaultRateLimit is the per-agent request rate allowed when

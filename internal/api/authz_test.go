@@ -18,23 +18,28 @@ type authzCase struct {
 // authzCases has one entry per route of the route table, keyed by
 // operationId; TestAuthorization fails when a route is missing.
 var authzCases = map[string]authzCase{
-	"getOpenAPI":    {"GET", "/api/v1/openapi.json", "", 200, false},
-	"createTicket":  {"POST", "/api/v1/tickets", `{"subject":"Hi","body":"b","requester":{"email":"authz@example.com"}}`, 201, false},
-	"listTickets":   {"GET", "/api/v1/tickets?status=new,open&assignee=me", "", 200, false},
-	"getTicket":     {"GET", "/api/v1/tickets/{{ticket}}", "", 200, false},
-	"updateTicket":  {"PATCH", "/api/v1/tickets/{{ticket}}", `{"priority":"high"}`, 200, false},
-	"listMessages":  {"GET", "/api/v1/tickets/{{ticket}}/messages", "", 200, false},
-	"addMessage":    {"POST", "/api/v1/tickets/{{ticket}}/messages", `{"body":"Thanks","internal":true}`, 201, false},
-	"listEvents":    {"GET", "/api/v1/tickets/{{ticket}}/events", "", 200, false},
-	"listContacts":  {"GET", "/api/v1/contacts?email=authz@example.com", "", 200, false},
-	"getContact":    {"GET", "/api/v1/contacts/{{contact}}", "", 200, false},
-	"listAgents":    {"GET", "/api/v1/agents", "", 200, false},
-	"listTeams":     {"GET", "/api/v1/teams", "", 200, false},
-	"listMailboxes": {"GET", "/api/v1/mailboxes", "", 200, true},
-	"createMailbox": {"POST", "/api/v1/mailboxes", `{"address":"authz-new@desk.test"}`, 201, true},
-	"getMailbox":    {"GET", "/api/v1/mailboxes/{{mailbox}}", "", 200, true},
-	"updateMailbox": {"PATCH", "/api/v1/mailboxes/{{mailbox}}", `{"name":"Renamed"}`, 200, true},
-	"deleteMailbox": {"DELETE", "/api/v1/mailboxes/{{mailbox}}", "", 204, true},
+	"getOpenAPI":           {"GET", "/api/v1/openapi.json", "", 200, false},
+	"createTicket":         {"POST", "/api/v1/tickets", `{"subject":"Hi","body":"b","requester":{"email":"authz@example.com"}}`, 201, false},
+	"listTickets":          {"GET", "/api/v1/tickets?status=new,open&assignee=me", "", 200, false},
+	"getTicket":            {"GET", "/api/v1/tickets/{{ticket}}", "", 200, false},
+	"updateTicket":         {"PATCH", "/api/v1/tickets/{{ticket}}", `{"priority":"high"}`, 200, false},
+	"listMessages":         {"GET", "/api/v1/tickets/{{ticket}}/messages", "", 200, false},
+	"addMessage":           {"POST", "/api/v1/tickets/{{ticket}}/messages", `{"body":"Thanks","internal":true}`, 201, false},
+	"listEvents":           {"GET", "/api/v1/tickets/{{ticket}}/events", "", 200, false},
+	"listContacts":         {"GET", "/api/v1/contacts?email=authz@example.com", "", 200, false},
+	"getContact":           {"GET", "/api/v1/contacts/{{contact}}", "", 200, false},
+	"listAgents":           {"GET", "/api/v1/agents", "", 200, false},
+	"listTeams":            {"GET", "/api/v1/teams", "", 200, false},
+	"listMailboxes":        {"GET", "/api/v1/mailboxes", "", 200, true},
+	"createMailbox":        {"POST", "/api/v1/mailboxes", `{"address":"authz-new@desk.test"}`, 201, true},
+	"getMailbox":           {"GET", "/api/v1/mailboxes/{{mailbox}}", "", 200, true},
+	"updateMailbox":        {"PATCH", "/api/v1/mailboxes/{{mailbox}}", `{"name":"Renamed"}`, 200, true},
+	"deleteMailbox":        {"DELETE", "/api/v1/mailboxes/{{mailbox}}", "", 204, true},
+	"listCannedResponses":  {"GET", "/api/v1/canned-responses?q=refund&ticket={{ticket}}", "", 200, false},
+	"createCannedResponse": {"POST", "/api/v1/canned-responses", `{"title":"Thanks","body":"Thank you, {{customer.first_name}}!"}`, 201, true},
+	"getCannedResponse":    {"GET", "/api/v1/canned-responses/{{canned}}?ticket={{ticket}}", "", 200, false},
+	"updateCannedResponse": {"PATCH", "/api/v1/canned-responses/{{canned}}", `{"title":"Refund done"}`, 200, true},
+	"deleteCannedResponse": {"DELETE", "/api/v1/canned-responses/{{canned_doomed}}", "", 204, true},
 
 	"listChatChannels":  {"GET", "/api/v1/chat/channels", "", 200, false},
 	"createChatChannel": {"POST", "/api/v1/chat/channels", `{"name":"Authz site","origins":["https://authz.example"]}`, 201, true},
@@ -48,9 +53,9 @@ var authzCases = map[string]authzCase{
 
 // TestAuthorization sends every route's request as every role and checks
 // the exact status: agents and admins work tickets, chats and visitors
-// alike and may list chat channels; mailboxes and changing or reading one
-// chat channel (with its identity secret) are for admins only (403 for
-// agents); anonymous
+// alike and may list chat channels; mailboxes, changes to canned responses
+// and changing or reading one chat channel (with its identity secret) are
+// for admins only (403 for agents); anonymous
 // callers, unknown and revoked tokens and deactivated agents' tokens get
 // 401; the OpenAPI document is public.
 func TestAuthorization(t *testing.T) {
@@ -76,6 +81,16 @@ func TestAuthorization(t *testing.T) {
 			t.Fatalf("seed mailbox: %d %s", res.Code, res.Body)
 		}
 		e.save(res, map[string]string{"mailbox": "id"})
+		res = e.do("POST", "/api/v1/canned-responses", roleAdmin, `{"title":"Refund issued","body":"Refunded, {{customer.name}}."}`, "")
+		if res.Code != http.StatusCreated {
+			t.Fatalf("seed canned response: %d %s", res.Code, res.Body)
+		}
+		e.save(res, map[string]string{"canned": "id"})
+		res = e.do("POST", "/api/v1/canned-responses", roleAdmin, `{"title":"Old","body":"Old text"}`, "")
+		if res.Code != http.StatusCreated {
+			t.Fatalf("seed canned response: %d %s", res.Code, res.Body)
+		}
+		e.save(res, map[string]string{"canned_doomed": "id"})
 		e.seedChat()
 		for _, rt := range routes {
 			c := authzCases[rt.OperationID]

@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"switchboard/internal/auth"
+	"switchboard/internal/canned"
 	"switchboard/internal/chat"
 	"switchboard/internal/contact"
 	"switchboard/internal/desk"
@@ -63,6 +64,7 @@ func newTestEnv(t testing.TB, st *store.Store) *testEnv {
 		Contacts:  contact.New(st, clk),
 		Team:      team.New(st, clk),
 		Mailboxes: mailbox.New(st, clk),
+		Canned:    canned.New(st, clk),
 		Auth:      auth.New(st, clk, auth.Options{}),
 		Broker:    br,
 		Logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),

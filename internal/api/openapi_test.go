@@ -231,6 +231,8 @@ func TestOpenAPIRequestBodies(t *testing.T) {
 		{"MailboxUpdate", updateMailboxRequest{}},
 		{"NewChatChannel", createChatChannelRequest{}},
 		{"ChatChannelUpdate", updateChatChannelRequest{}},
+		{"NewCannedResponse", createCannedRequest{}},
+		{"CannedResponseUpdate", updateCannedRequest{}},
 	}
 	for _, c := range cases {
 		s := d.resolve(map[string]any{"$ref": "#/components/schemas/" + c.schema})

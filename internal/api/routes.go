@@ -42,6 +42,11 @@ var routes = []route{
 	{"GET", Prefix + "/chats", "listChats", false, (*server).listChats},
 	{"GET", Prefix + "/chats/{id}", "getChat", false, (*server).getChat},
 	{"GET", Prefix + "/visitors", "listVisitors", false, (*server).listVisitors},
+	{"GET", Prefix + "/canned-responses", "listCannedResponses", false, (*server).listCannedResponses},
+	{"POST", Prefix + "/canned-responses", "createCannedResponse", false, (*server).createCannedResponse},
+	{"GET", Prefix + "/canned-responses/{id}", "getCannedResponse", false, (*server).getCannedResponse},
+	{"PATCH", Prefix + "/canned-responses/{id}", "updateCannedResponse", false, (*server).updateCannedResponse},
+	{"DELETE", Prefix + "/canned-responses/{id}", "deleteCannedResponse", false, (*server).deleteCannedResponse},
 }
 
 // openAPIDoc is the OpenAPI 3.1 document of the whole API.

@@ -45,7 +45,7 @@ type Login struct {
 
 // Result counts what Load created.
 type Result struct {
-	Agents, Teams, Companies, Contacts, Tickets, Messages, Merged int
+	Agents, Teams, Companies, Contacts, Tickets, Messages, Merged, Canned int
 }
 
 // Options tune Load. The zero value loads the standard sample.
@@ -81,9 +81,13 @@ func LoadWith(ctx context.Context, st *store.Store, now time.Time, o Options) (R
 		contacts: contact.New(st, clk),
 		team:     team.New(st, clk),
 		contact:  map[int]int64{},
+		st:       st,
 	}
 	l.chat = chat.New(st, l.tickets, br, clk, chat.Options{})
 	if err := l.people(ctx); err != nil {
+		return l.res, err
+	}
+	if err := l.cannedResponses(ctx); err != nil {
 		return l.res, err
 	}
 	if err := l.chatChannel(ctx, o.BaseURL); err != nil {
@@ -111,6 +115,7 @@ type loader struct {
 	tickets  *ticket.Service
 	contacts *contact.Service
 	team     *team.Service
+	st       *store.Store
 	chat     *chat.Service // installed as the tickets' outbox: replies in a chat go to it
 	chatKey  string        // the demo chat channel's public key
 

@@ -27,7 +27,7 @@ func TestLoad(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Logf("%s: %+v in %s", st.Engine(), res, time.Since(start).Round(time.Millisecond))
-		if res.Agents != 6 || res.Teams != 3 || res.Companies < 10 || res.Contacts < 40 {
+		if res.Agents != 6 || res.Teams != 3 || res.Companies < 10 || res.Contacts < 40 || res.Canned < 8 {
 			t.Errorf("people: %+v", res)
 		}
 		if res.Tickets < 250 || res.Messages < 2*res.Tickets || res.Merged == 0 {

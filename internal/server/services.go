@@ -7,6 +7,7 @@ import (
 
 	"switchboard/internal/api"
 	"switchboard/internal/auth"
+	"switchboard/internal/canned"
 	"switchboard/internal/chat"
 	"switchboard/internal/contact"
 	"switchboard/internal/desk"
@@ -34,6 +35,8 @@ type Services struct {
 	Auth     *auth.Service
 	// Mailboxes manages the support addresses.
 	Mailboxes *mailbox.Service
+	// Canned holds the canned responses agents insert into replies.
+	Canned *canned.Service
 	// Mailer queues agents' replies and acknowledgements as email and
 	// delivers the queue (its Run belongs in serve).
 	Mailer *mailout.Mailer
@@ -87,6 +90,7 @@ func NewServicesWith(st *store.Store, br Broker, clk desk.Clock, o ServiceOption
 		Team:      team.New(st, clk),
 		Auth:      auth.New(st, clk, auth.Options{}),
 		Mailboxes: mailbox.New(st, clk),
+		Canned:    canned.New(st, clk),
 		Mailer:    mailer,
 		Ingest:    mailin.New(st, tickets, clk, mailin.Options{Acker: mailer, Logger: o.Logger.With("component", "mailin")}),
 	}
@@ -99,11 +103,12 @@ func Build(ctx context.Context, svc *Services, baseURL string, logger *slog.Logg
 	apiH := api.New(api.Config{
 		Tickets: svc.Tickets, Contacts: svc.Contacts, Team: svc.Team, Auth: svc.Auth,
 		Mailboxes: svc.Mailboxes, Chat: svc.Chat, Broker: svc.Broker, Logger: logger, BaseURL: baseURL,
+		Canned: svc.Canned,
 	})
 	webH, err := web.New(web.Config{
 		Tickets: svc.Tickets, Contacts: svc.Contacts, Team: svc.Team, Auth: svc.Auth,
 		Mailboxes: svc.Mailboxes, Broker: svc.Broker, Clock: svc.Clock, Logger: logger, BaseURL: baseURL,
-		Context: ctx, Mail: svc.Mailer, Chat: svc.Chat,
+		Context: ctx, Mail: svc.Mailer, Chat: svc.Chat, Canned: svc.Canned,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("server: build web app: %w", err)

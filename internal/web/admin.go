@@ -23,6 +23,12 @@ type adminData struct {
 	Form      *mailboxForm
 	Recent    []desk.InboundMail // the edited mailbox's latest mail
 	Modes     []desk.InboundMode
+	// Canned, Q and CannedForm are the canned responses tab: the list
+	// matching the search Q, and the add or edit form.
+	Canned       []desk.CannedResponse
+	Q            string
+	CannedForm   *cannedForm
+	Placeholders []string
 	// Chat is the chat tab; ChatOn says live chat is configured (the tab
 	// shows).
 	Chat   *chatAdmin

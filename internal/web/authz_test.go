@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"switchboard/internal/canned"
 	"switchboard/internal/chat"
 	"switchboard/internal/desk"
 	"switchboard/internal/mailbox"
@@ -65,6 +66,14 @@ func TestAuthorization(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		cannedKept, err := e.canned.Create(ctx, desk.System, canned.Input{Title: "Refund issued", Body: "Hi {{customer.first_name}}, refunded."})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cannedDoomed, err := e.canned.Create(ctx, desk.System, canned.Input{Title: "Old", Body: "Old text", TeamID: e.teamID})
+		if err != nil {
+			t.Fatal(err)
+		}
 		chKept, err := e.chat.CreateChannel(ctx, desk.System, chat.ChannelInput{Name: "Kept site", Origins: []string{"https://kept.example"}, Active: true})
 		if err != nil {
 			t.Fatal(err)
@@ -116,6 +125,8 @@ func TestAuthorization(t *testing.T) {
 			{"POST", "/tickets/{id}/deliveries/{oid}/retry", func(role string) string {
 				return fmt.Sprintf("/tickets/%s/deliveries/%d/retry", tid, failed[role])
 			}, url.Values{}, see, see, see},
+			{"GET", "/tickets/{id}/canned", T("/canned?q=refund"), nil, unauth, ok, ok},
+			{"POST", "/canned/{id}/use", fixed(fmt.Sprintf("/canned/%d/use", cannedKept.ID)), url.Values{}, see, nc, nc},
 			{"GET", "/attachments/{id}", fixed(fmt.Sprintf("/attachments/%d", attID)), nil, see, ok, ok},
 			{"GET", "/contacts/{id}", fixed(fmt.Sprintf("/contacts/%d", e.t1.Requester.ID)), nil, see, ok, ok},
 			{"POST", "/contacts/{id}", fixed(fmt.Sprintf("/contacts/%d", e.t3.Requester.ID)), url.Values{"name": {"Dan Doe"}, "phones": {"+1 555 0100"}}, see, see, see},
@@ -136,6 +147,11 @@ func TestAuthorization(t *testing.T) {
 			{"GET", "/admin/mailboxes/{id}", fixed(fmt.Sprintf("/admin/mailboxes/%d", mbKept.ID)), nil, see, forb, ok},
 			{"POST", "/admin/mailboxes/{id}", fixed(fmt.Sprintf("/admin/mailboxes/%d", mbKept.ID)), url.Values{"address": {"kept@example.com"}, "name": {"Kept"}, "inbound": {"smtp"}, "reopen_days": {"7"}, "active": {"1"}}, see, forb, see},
 			{"POST", "/admin/mailboxes/{id}/delete", fixed(fmt.Sprintf("/admin/mailboxes/%d/delete", mbDoomed.ID)), url.Values{}, see, forb, see},
+			{"GET", "/admin/canned", fixed("/admin/canned?q=refund"), nil, see, forb, ok},
+			{"POST", "/admin/canned", fixed("/admin/canned"), url.Values{"title": {"Thanks"}, "body": {"Thank you!"}, "shortcut": {"thx"}}, see, forb, see},
+			{"GET", "/admin/canned/{id}", fixed(fmt.Sprintf("/admin/canned/%d", cannedKept.ID)), nil, see, forb, ok},
+			{"POST", "/admin/canned/{id}", fixed(fmt.Sprintf("/admin/canned/%d", cannedKept.ID)), url.Values{"title": {"Refund done"}, "body": {"Refunded."}, "team": {fmt.Sprint(e.teamID)}}, see, forb, see},
+			{"POST", "/admin/canned/{id}/delete", fixed(fmt.Sprintf("/admin/canned/%d/delete", cannedDoomed.ID)), url.Values{}, see, forb, see},
 			{"GET", "/admin/chat", fixed("/admin/chat"), nil, see, forb, ok},
 			{"POST", "/admin/chat", fixed("/admin/chat"), url.Values{"name": {"Shop"}, "origins": {"https://shop.example"}, "max_upload": {"10"}, "active": {"1"}}, see, forb, see},
 			{"GET", "/admin/chat/{id}", chPath(""), nil, see, forb, ok},
@@ -206,6 +222,12 @@ func TestAuthorization(t *testing.T) {
 		if ms, _ := e.mailbox.List(ctx, desk.System); len(ms) != 2 || ms[0].Address != "help@example.com" ||
 			ms[1].Name != "Kept" || ms[1].ReopenDays != 7 { // help@ added, kept@ renamed, doomed@ deleted
 			t.Errorf("mailboxes after admin changes: %+v", ms)
+		}
+		// Canned: Thanks added, the refund one edited and used twice (agent
+		// and admin), the old one deleted.
+		if cs, _ := e.canned.List(ctx, desk.System, canned.Query{}); len(cs) != 2 || cs[0].Title != "Refund done" || cs[0].Uses != 2 ||
+			cs[0].Team == nil || cs[1].Shortcut != "thx" {
+			t.Errorf("canned responses after admin changes: %+v", cs)
 		}
 		// Shop added, Kept renamed with a new secret, Doomed deleted; one
 		// invitation added, one changed, one deleted.

@@ -56,7 +56,7 @@ func TestChatAdminBrowser(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS(`#invitations > form.invf textarea[name=greeting]`), "Comparing plans? Ask us which one fits."),
 		chromedp.Click(chromedp.CSS(`#invitations > form.invf button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`details.inv summary`)))
-	step(t, ctx, "saved page", chromedp.EmulateViewport(1440, 1830), chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, 0)`))
+	step(t, ctx, "saved page", chromedp.EmulateViewport(1440, 1850), chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, 0)`))
 	shot(ctx, "admin-chat")
 	here, err := chromedp.Run(ctx, chromedp.Evaluate[string](`location.pathname`))
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"switchboard/internal/auth"
+	"switchboard/internal/canned"
 	"switchboard/internal/chat"
 	"switchboard/internal/contact"
 	"switchboard/internal/desk"
@@ -34,6 +35,7 @@ type env struct {
 	team    *team.Service
 	auth    *auth.Service
 	mailbox *mailbox.Service
+	canned  *canned.Service
 	chat    *chat.Service
 	admin   desk.Agent
 	agent   desk.Agent
@@ -57,10 +59,11 @@ func newEnv(t testing.TB, st *store.Store) *env {
 	e.team = team.New(st, desk.SystemClock{})
 	e.auth = auth.New(st, desk.SystemClock{}, auth.Options{LoginAttempts: 1000, LoginWindow: time.Minute})
 	e.mailbox = mailbox.New(st, desk.SystemClock{})
+	e.canned = canned.New(st, desk.SystemClock{})
 	e.chat = chat.New(st, e.tickets, br, desk.SystemClock{}, chat.Options{})
 	cfg := Config{Tickets: e.tickets, Contacts: contact.New(st, desk.SystemClock{}), Team: e.team, Auth: e.auth, Mailboxes: e.mailbox,
 		Broker: br, Clock: desk.SystemClock{}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), BaseURL: "http://127.0.0.1", Mail: e.mail,
-		Chat: e.chat}
+		Canned: e.canned, Chat: e.chat}
 	var err error
 	if e.app, err = newApp(cfg); err != nil {
 		t.Fatal(err)

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"testing"
 
+	"switchboard/internal/canned"
 	"switchboard/internal/chat"
 	"switchboard/internal/desk"
 	"switchboard/internal/i18n"
@@ -87,7 +88,10 @@ func TestCatalogueCoversUI(t *testing.T) {
 	for _, st := range []string{desk.MailboxOK, desk.MailboxFailing} {
 		used["mailbox.status."+st] = "desk mailbox statuses"
 	}
-	for _, tab := range []string{"agents", "teams", "tokens", "mailboxes", "chat"} {
+	for _, p := range canned.Placeholders {
+		used["canned.ph."+p] = "canned.Placeholders"
+	}
+	for _, tab := range []string{"agents", "teams", "tokens", "mailboxes", "canned", "chat"} {
 		used["admin."+tab] = "admin.go"
 	}
 	for _, l := range chat.Languages {

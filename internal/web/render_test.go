@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"switchboard/internal/auth"
+	"switchboard/internal/canned"
 	"switchboard/internal/contact"
 	"switchboard/internal/desk"
 	"switchboard/internal/realtime"
@@ -19,7 +20,7 @@ import (
 func fixtureApp(t *testing.T) *app {
 	t.Helper()
 	a, err := newApp(Config{Tickets: &ticket.Service{}, Contacts: &contact.Service{}, Team: &team.Service{},
-		Auth: &auth.Service{}, Broker: realtime.NewLocal(8),
+		Canned: &canned.Service{}, Auth: &auth.Service{}, Broker: realtime.NewLocal(8),
 		Clock: desk.NewFixedClock(time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC))})
 	if err != nil {
 		t.Fatal(err)

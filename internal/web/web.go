@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"switchboard/internal/auth"
+	"switchboard/internal/canned"
 	"switchboard/internal/chat"
 	"switchboard/internal/contact"
 	"switchboard/internal/desk"
@@ -47,6 +48,9 @@ type Config struct {
 	// Chat is live chat (the agent side: chats, visitors, status); nil
 	// hides it.
 	Chat *chat.Service
+	// Canned holds the canned responses: the composer's picker and the
+	// admin screen.
+	Canned *canned.Service
 }
 
 // app is the web application: configuration, templates and catalogue.
@@ -82,8 +86,8 @@ func (a *app) handler() http.Handler {
 }
 
 func newApp(cfg Config) (*app, error) {
-	if cfg.Tickets == nil || cfg.Contacts == nil || cfg.Team == nil || cfg.Auth == nil || cfg.Broker == nil {
-		return nil, fmt.Errorf("web: Config needs Tickets, Contacts, Team, Auth and Broker")
+	if cfg.Tickets == nil || cfg.Contacts == nil || cfg.Team == nil || cfg.Canned == nil || cfg.Auth == nil || cfg.Broker == nil {
+		return nil, fmt.Errorf("web: Config needs Tickets, Contacts, Team, Canned, Auth and Broker")
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = desk.SystemClock{}

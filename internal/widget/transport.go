@@ -185,6 +185,7 @@ func (h *handler) file(w http.ResponseWriter, r *http.Request) {
 	hd.Set("Content-Type", a.ContentType)
 	hd.Set("X-Content-Type-Options", "nosniff")
 	hd.Set("Content-Security-Policy", "default-src 'none'; img-src 'self'; sandbox")
+	hd.Set("Cross-Origin-Resource-Policy", "cross-origin") // pictures show on the visitor's site
 	hd.Set("Cache-Control", "private, max-age=3600")
 	disp := "attachment"
 	switch a.ContentType {

@@ -102,6 +102,8 @@ func New(cfg Config) http.Handler {
 		h.self = strings.ToLower(u.Scheme + "://" + u.Host)
 	}
 	h.mux.HandleFunc("GET /chat/widget.js", h.script)
+	h.mux.HandleFunc("GET /chat/demo", h.demo)
+	h.mux.HandleFunc("GET /chat/demo.css", h.demoStyle)
 	h.mux.HandleFunc("OPTIONS /chat/{key}/{what}", h.preflight)
 	h.mux.HandleFunc("POST /chat/{key}/session", h.session)
 	h.mux.HandleFunc("GET /chat/{key}/ws", h.websocket)
@@ -120,6 +122,7 @@ func (h *handler) script(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "public, max-age=300")
 	w.Header().Set("Access-Control-Allow-Origin", "*")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Cross-Origin-Resource-Policy", "cross-origin") // sites with COEP may load it
 	b, err := static.ReadFile("static/widget.js")
 	if err != nil {
 		h.problem(w, r, desk.Errorf(desk.ENotFound, "The widget script is missing from this build."))
@@ -159,11 +162,17 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 // originOK checks the request's Origin against the channel (or our own
-// origin) and sets the CORS headers for it.
+// origin) and sets the CORS headers for it. A page of Switchboard's own
+// (the demo page) may use every channel: browsers send no Origin with its
+// same-origin GETs (EventSource, long poll), but mark every request it
+// makes with Sec-Fetch-Site, which a page cannot set.
 func (h *handler) originOK(w http.ResponseWriter, r *http.Request, ch desk.ChatChannel) bool {
 	origin := r.Header.Get("Origin")
-	ok := origin != "" && (chat.OriginAllowed(ch, origin) || (h.self != "" && strings.EqualFold(origin, h.self)))
-	if !ok {
+	own := r.Header.Get("Sec-Fetch-Site") == "same-origin"
+	if origin == "" {
+		return own
+	}
+	if !own && !chat.OriginAllowed(ch, origin) && (h.self == "" || !strings.EqualFold(origin, h.self)) {
 		return false
 	}
 	hd := w.Header()

@@ -9,6 +9,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -455,5 +456,103 @@ func TestRateLimit(t *testing.T) {
 	}
 	if !limited {
 		t.Fatal("40 messages at once were not limited")
+	}
+}
+
+// TestSameOriginPage: a page of Switchboard's own (the demo page) opens
+// the event stream without an Origin header, as browsers do for
+// same-origin GETs; Sec-Fetch-Site tells it apart from other callers.
+func TestSameOriginPage(t *testing.T) {
+	e := newEnv(t, storetest.NewSQLite(t))
+	tok := e.session(t, "")
+	for _, tc := range []struct {
+		site string
+		want int
+	}{{"same-origin", 200}, {"cross-site", 403}, {"", 403}} {
+		ctx, cancel := context.WithCancel(context.Background())
+		r, _ := http.NewRequestWithContext(ctx, "GET", e.url("/events")+"?token="+tok, nil)
+		if tc.site != "" {
+			r.Header.Set("Sec-Fetch-Site", tc.site)
+		}
+		res, err := http.DefaultClient.Do(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.StatusCode != tc.want {
+			t.Errorf("Sec-Fetch-Site %q: %d, want %d", tc.site, res.StatusCode, tc.want)
+		}
+		if tc.want == 200 {
+			line, _ := bufio.NewReader(res.Body).ReadString('\n')
+			if !strings.HasPrefix(line, "retry:") {
+				t.Errorf("stream starts with %q", line)
+			}
+		}
+		cancel()
+		res.Body.Close()
+	}
+}
+
+// TestScriptAndDemo: the script is served for any site, every text it
+// shows is in each locale's catalogue, and the demo page embeds the
+// active channel's widget.
+func TestScriptAndDemo(t *testing.T) {
+	e := newEnv(t, storetest.NewSQLite(t))
+	res, err := http.Get(e.srv.URL + "/chat/widget.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/javascript") ||
+		res.Header.Get("Access-Control-Allow-Origin") != "*" || res.Header.Get("Cross-Origin-Resource-Policy") != "cross-origin" {
+		t.Fatalf("widget.js: %d %v", res.StatusCode, res.Header)
+	}
+	cat, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	used := map[string]bool{"online": true, "away": true, "name": true, "email": true, "message": true, "comment": true,
+		"event.accepted": true, "event.transferred": true, "event.ended": true, "event.rated": true}
+	for n := 1; n <= 5; n++ {
+		used["rate."+strconv.Itoa(n)] = true
+	}
+	for _, m := range regexp.MustCompile(`\bt\('([a-z_.]+)'`).FindAllStringSubmatch(string(js), -1) {
+		if !strings.HasSuffix(m[1], ".") {
+			used[m[1]] = true
+		}
+	}
+	if len(used) < 40 {
+		t.Fatalf("found %d texts in widget.js; is the pattern right?", len(used))
+	}
+	for _, loc := range cat.Locales() {
+		have := map[string]bool{}
+		for _, k := range cat.Keys(loc) {
+			have[k] = true
+		}
+		for k := range used {
+			if !have["widget."+k] {
+				t.Errorf("%s: widget.%s missing", loc, k)
+			}
+		}
+	}
+
+	res, err = http.Get(e.srv.URL + "/chat/demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || !strings.Contains(string(page), `data-channel="`+e.ch.PublicKey+`"`) ||
+		!strings.Contains(res.Header.Get("Content-Security-Policy"), "default-src 'none'") {
+		t.Fatalf("demo: %d %s", res.StatusCode, page)
+	}
+	res, err = http.Get(e.srv.URL + "/chat/demo?key=nope")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ = io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 404 || strings.Contains(string(page), "<script") {
+		t.Fatalf("demo of an unknown channel: %d %s", res.StatusCode, page)
 	}
 }
