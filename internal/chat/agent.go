@@ -49,6 +49,29 @@ func (s *Service) Heartbeat(ctx context.Context, a desk.Actor) error {
 	return s.st.Write(ctx, func(tx *store.Tx) error { return tx.TouchAgentChat(ctx, a.AgentID, s.now()) })
 }
 
+// AgentLoad is an agent available for chat and how many chats they are in.
+type AgentLoad struct {
+	Agent desk.AgentRef
+	Chats int
+}
+
+// AvailableAgents returns the agents who are online for chat and connected
+// now, fewest chats first: whom a chat can be handed to (any agent may ask).
+func (s *Service) AvailableAgents(ctx context.Context, a desk.Actor) ([]AgentLoad, error) {
+	if err := a.RequireAgent(); err != nil {
+		return nil, err
+	}
+	agents, load, err := s.st.Read().AvailableChatAgents(ctx, nil, s.now().Add(-s.o.AgentTimeout))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]AgentLoad, len(agents))
+	for i := range agents {
+		out[i] = AgentLoad{Agent: agents[i], Chats: load[i]}
+	}
+	return out, nil
+}
+
 // OpenChats returns what the agent's chat side shows: the chats they are
 // in, and the queued chats of their teams (and of no team) that ring.
 func (s *Service) OpenChats(ctx context.Context, a desk.Actor) ([]desk.Chat, error) {

@@ -365,3 +365,26 @@ func TestNormalizeOrigin(t *testing.T) {
 		}
 	}
 }
+
+func TestAvailableAgents(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		f := newFixture(t, st)
+		if got, err := f.svc.AvailableAgents(ctx, f.ana); err != nil || len(got) != 0 {
+			t.Fatalf("nobody online: %v %+v", err, got)
+		}
+		if err := f.svc.SetStatus(ctx, f.ben, desk.AgentOnline); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.svc.SetStatus(ctx, f.ana, desk.AgentAway); err != nil {
+			t.Fatal(err)
+		}
+		got, err := f.svc.AvailableAgents(ctx, f.ana)
+		if err != nil || len(got) != 1 || got[0].Agent.ID != f.ben.AgentID || got[0].Chats != 0 {
+			t.Fatalf("Ben online: %v %+v", err, got)
+		}
+		if _, err := f.svc.AvailableAgents(ctx, desk.Actor{}); desk.ErrorCode(err) != desk.EForbidden {
+			t.Fatalf("anonymous: %v", err)
+		}
+	})
+}

@@ -100,7 +100,20 @@ func TestAuthorization(t *testing.T) {
 		for _, role := range []string{"", "agent", "admin"} {
 			_, failed[role] = e.emailReply(t, e.t1.ID, "Refunded.", failDelivery)
 		}
+		// Chats: one to look at, and per role one to accept, transfer and end.
+		seen := e.acceptedChat(t, e.actors["agent"], "Iva", "Is the Pro plan monthly?")
+		perRole := func(mk func(role string) desk.Chat) map[string]desk.Chat {
+			return map[string]desk.Chat{"": mk(""), "agent": mk("agent"), "admin": mk("admin")}
+		}
+		// The agent's own chats; the admin acts on the agent's (an admin may).
+		owned := func(string) desk.Chat { return e.acceptedChat(t, e.actors["agent"], "Ola", "Hello") }
+		toAccept := perRole(func(string) desk.Chat { return e.startChat(t, "Pia", "Hi there") })
+		toTransfer, toEnd := perRole(owned), perRole(owned)
+		chatPath := func(m map[string]desk.Chat, suffix string) func(string) string {
+			return func(role string) string { return fmt.Sprintf("/chats/%d%s", m[role].ID, suffix) }
+		}
 		fixed := func(p string) func(string) string { return func(string) string { return p } }
+		cid := fmt.Sprint(seen.ID)
 		tid := fmt.Sprint(e.t1.ID)
 		T := func(suffix string) func(string) string { return fixed("/tickets/" + tid + suffix) }
 		const ok, see, cr, nc, unauth, forb = 200, 303, 201, 204, 401, 403
@@ -131,6 +144,21 @@ func TestAuthorization(t *testing.T) {
 			{"GET", "/contacts/{id}", fixed(fmt.Sprintf("/contacts/%d", e.t1.Requester.ID)), nil, see, ok, ok},
 			{"POST", "/contacts/{id}", fixed(fmt.Sprintf("/contacts/%d", e.t3.Requester.ID)), url.Values{"name": {"Dan Doe"}, "phones": {"+1 555 0100"}}, see, see, see},
 			{"GET", "/events", fixed("/events"), nil, unauth, ok, ok},
+			{"GET", "/chats", fixed("/chats"), nil, see, ok, ok},
+			{"GET", "/chats/ring", fixed("/chats/ring"), nil, unauth, ok, ok},
+			{"GET", "/chats/list", fixed("/chats/list?open=" + cid), nil, unauth, ok, ok},
+			{"POST", "/chats/status", fixed("/chats/status"), url.Values{"status": {"online"}, "next": {"/chats"}}, see, see, see},
+			{"GET", "/chats/{id}", fixed("/chats/" + cid), nil, see, ok, ok},
+			{"GET", "/chats/{id}/log", fixed("/chats/" + cid + "/log"), nil, unauth, ok, ok},
+			{"GET", "/chats/{id}/visitor", fixed("/chats/" + cid + "/visitor"), nil, unauth, ok, ok},
+			{"POST", "/chats/{id}/accept", chatPath(toAccept, "/accept"), url.Values{}, see, see, see},
+			{"POST", "/chats/{id}/messages", fixed("/chats/" + cid + "/messages"), url.Values{"body": {"Checked the plan"}, "kind": {"note"}}, see, see, see},
+			{"POST", "/chats/{id}/typing", fixed("/chats/" + cid + "/typing"), url.Values{"on": {"1"}}, see, nc, nc},
+			{"POST", "/chats/{id}/seen", fixed("/chats/" + cid + "/seen"), url.Values{"seq": {"1"}}, see, nc, nc},
+			{"POST", "/chats/{id}/transfer", chatPath(toTransfer, "/transfer"), url.Values{"to": {fmt.Sprint("t", e.teamID)}}, see, see, see},
+			{"POST", "/chats/{id}/end", chatPath(toEnd, "/end"), url.Values{"resolve": {"1"}}, see, see, see},
+			{"GET", "/visitors", fixed("/visitors"), nil, see, ok, ok},
+			{"GET", "/visitors/list", fixed("/visitors/list"), nil, unauth, ok, ok},
 			{"GET", "/admin", fixed("/admin"), nil, see, forb, see},
 			{"GET", "/admin/agents", fixed("/admin/agents"), nil, see, forb, ok},
 			{"POST", "/admin/agents", fixed("/admin/agents"), url.Values{"name": {"Cy New"}, "email": {"cy@example.com"}, "role": {"agent"}, "password": {testPassword}}, see, forb, see},
@@ -208,6 +236,23 @@ func TestAuthorization(t *testing.T) {
 				}
 			}
 		}
+		// Agent and admin accepted, transferred and ended their chats;
+		// the anonymous attempts changed nothing.
+		for role, want := range map[string]desk.ChatStatus{"": desk.ChatQueued, "agent": desk.ChatActive, "admin": desk.ChatActive} {
+			if c, _, err := e.chat.Chat(ctx, desk.System, toAccept[role].ID); err != nil || c.Status != want {
+				t.Errorf("accept as %q: %v %s", role, err, c.Status)
+			}
+		}
+		for role, want := range map[string]desk.ChatStatus{"": desk.ChatActive, "agent": desk.ChatQueued, "admin": desk.ChatQueued} {
+			if c, _, err := e.chat.Chat(ctx, desk.System, toTransfer[role].ID); err != nil || c.Status != want {
+				t.Errorf("transfer as %q: %v %s", role, err, c.Status)
+			}
+		}
+		for role, want := range map[string]desk.ChatStatus{"": desk.ChatActive, "agent": desk.ChatEnded, "admin": desk.ChatEnded} {
+			if c, _, err := e.chat.Chat(ctx, desk.System, toEnd[role].ID); err != nil || c.Status != want {
+				t.Errorf("end as %q: %v %s", role, err, c.Status)
+			}
+		}
 		// Agent and admin retried their failed email; nobody else did.
 		if calls := e.mail.called(); len(calls) != 2 || calls[0].id != failed["agent"] || calls[1].id != failed["admin"] {
 			t.Errorf("retries: %+v", calls)
@@ -232,8 +277,13 @@ func TestAuthorization(t *testing.T) {
 		// Shop added, Kept renamed with a new secret, Doomed deleted; one
 		// invitation added, one changed, one deleted.
 		chs, _ := e.chat.Channels(ctx, desk.System)
-		if len(chs) != 2 || chs[0].Name != "Kept site 2" || chs[0].Position != "left" || chs[0].MaxUpload != 5<<20 ||
-			chs[0].Prechat.Email != desk.FieldRequired || chs[0].IdentitySecret == chKept.IdentitySecret || chs[1].Name != "Shop" {
+		byName := map[string]desk.ChatChannel{}
+		for _, c := range chs {
+			byName[c.Name] = c
+		}
+		kept, shop := byName["Kept site 2"], byName["Shop"]
+		if _, doomed := byName["Doomed site"]; doomed || kept.ID != chKept.ID || kept.Position != "left" || kept.MaxUpload != 5<<20 ||
+			kept.Prechat.Email != desk.FieldRequired || kept.IdentitySecret == chKept.IdentitySecret || shop.ID == 0 {
 			t.Errorf("chat channels after admin changes: %+v", chs)
 		}
 		invs, _ := e.chat.Invitations(ctx, desk.System, chKept.ID)

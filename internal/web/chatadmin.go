@@ -173,15 +173,6 @@ func (f *invitationForm) input(rq *request) (chat.InvitationInput, error) {
 	return in, nil
 }
 
-// chatService returns the chat service, or a not-found error when live
-// chat is not configured (its screens do not exist then).
-func (a *app) chatService(rq *request) (*chat.Service, error) {
-	if a.cfg.Chat == nil {
-		return nil, desk.Errorf(desk.ENotFound, "%s", rq.loc.T("error.page_not_found"))
-	}
-	return a.cfg.Chat, nil
-}
-
 // showChat renders the chat tab: the list and add form (f.ID 0), or the
 // page of channel f.ID. inv, when not nil, is a refused invitation form to
 // show with its errors.

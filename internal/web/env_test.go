@@ -36,7 +36,6 @@ type env struct {
 	auth    *auth.Service
 	mailbox *mailbox.Service
 	canned  *canned.Service
-	chat    *chat.Service
 	admin   desk.Agent
 	agent   desk.Agent
 	teamID  int64
@@ -45,6 +44,8 @@ type env struct {
 	sess    map[string]auth.Session
 	actors  map[string]desk.Actor
 	mail    *fakeRetrier // installed as Config.Mail
+	chat    *chat.Service
+	chatCh  desk.ChatChannel // made by chatChannel
 }
 
 const testPassword = "correct horse battery"
@@ -108,6 +109,7 @@ type req struct {
 	form         url.Values
 	htmx         bool
 	noCSRF       bool
+	target       string // HX-Target, for htmx requests
 }
 
 // do sends a request through the handler. A GET to /events ends after a
@@ -130,6 +132,9 @@ func (e *env) do(r req) *httptest.ResponseRecorder {
 	}
 	if r.htmx {
 		hr.Header.Set("HX-Request", "true")
+		if r.target != "" {
+			hr.Header.Set("HX-Target", r.target)
+		}
 	}
 	w := httptest.NewRecorder()
 	if strings.HasPrefix(r.path, "/events") {

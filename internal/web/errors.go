@@ -4,6 +4,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"slices"
 
 	"switchboard/internal/desk"
 	"switchboard/internal/httperr"
@@ -46,5 +47,9 @@ func (a *app) fail(w http.ResponseWriter, r *http.Request, rq *request, err erro
 		a.render(w, r, rq, status, "toast-error", d)
 		return
 	}
-	a.render(w, r, rq, status, "error", a.pageData(r, rq, d.Title, d))
+	pd := a.pageData(r, rq, d.Title, d)
+	if !slices.Contains(pd.CSS, "pages.css") {
+		pd.CSS = append([]string{"pages.css"}, pd.CSS...)
+	}
+	a.render(w, r, rq, status, "error", pd)
 }

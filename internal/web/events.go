@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"switchboard/internal/desk"
@@ -21,13 +22,18 @@ type liveEvent struct {
 }
 
 // events is the Server-Sent Events stream of one browser tab: ticket
-// changes ("ticket") and presence changes ("presence"); "resync" when the
-// tab fell behind and should refresh everything.
+// changes ("ticket"), presence changes ("presence") and live chat
+// ("chat", see chatWatch); "resync" when the tab fell behind and should
+// refresh everything. While it is open the agent counts as connected for
+// chat: it records a heartbeat when it opens and every chatBeat.
 func (a *app) events(w http.ResponseWriter, r *http.Request, rq *request) error {
 	rc := http.NewResponseController(w)
 	_ = rc.SetWriteDeadline(time.Time{}) // a stream outlives the server's write timeout
 	ch, cancel := a.cfg.Broker.Subscribe()
 	defer cancel()
+	cw := a.newChatWatch(r, rq)
+	beat := time.NewTicker(chatBeat)
+	defer beat.Stop()
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-store")
@@ -49,18 +55,35 @@ func (a *app) events(w http.ResponseWriter, r *http.Request, rq *request) error 
 			if _, err := fmt.Fprint(w, ": ping\n\n"); err != nil {
 				return nil
 			}
+		case <-beat.C:
+			cw.beat(r.Context())
+			continue
+		case <-cw.visitorsDue():
+			if err := writeEvent(w, "chat", cw.flushVisitors()); err != nil {
+				return nil
+			}
 		case ev, ok := <-ch:
 			if !ok {
 				_, _ = fmt.Fprint(w, "event: resync\ndata: {}\n\n")
 				_ = rc.Flush()
 				return nil
 			}
-			name, le, send := a.liveEvent(rq, ev)
-			if !send {
-				continue
+			var name string
+			var data any
+			if strings.HasPrefix(ev.Type, "chat.") {
+				lc, send := cw.translate(ev)
+				if !send {
+					continue
+				}
+				name, data = "chat", lc
+			} else {
+				le, send := liveEvent{}, false
+				if name, le, send = a.liveEvent(rq, ev); !send {
+					continue
+				}
+				data = le
 			}
-			b, _ := json.Marshal(le)
-			if _, err := fmt.Fprintf(w, "event: %s\ndata: %s\n\n", name, b); err != nil {
+			if err := writeEvent(w, name, data); err != nil {
 				return nil
 			}
 		}
@@ -68,6 +91,12 @@ func (a *app) events(w http.ResponseWriter, r *http.Request, rq *request) error 
 			return nil
 		}
 	}
+}
+
+func writeEvent(w http.ResponseWriter, name string, data any) error {
+	b, _ := json.Marshal(data)
+	_, err := fmt.Fprintf(w, "event: %s\ndata: %s\n\n", name, b)
+	return err
 }
 
 // liveEvent translates a broker event for this agent's browser.

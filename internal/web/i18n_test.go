@@ -103,6 +103,15 @@ func TestCatalogueCoversUI(t *testing.T) {
 	for _, k := range []string{"position.right", "position.left", "notice.created", "notice.saved", "notice.rotated"} {
 		used["chatadmin."+k] = "chatadmin.go"
 	}
+	for _, s := range chatStatuses {
+		used["chat.status."+string(s)] = "chatStatuses"
+	}
+	for _, s := range []desk.ChatStatus{desk.ChatQueued, desk.ChatActive, desk.ChatEnded} {
+		used["chat.state."+string(s)] = "desk chat statuses"
+	}
+	for _, k := range []string{"accepted", "transferred", "ended", "ended_visitor", "rated", "rated_comment", "started"} {
+		used["chat.event."+k] = "chatEventText"
+	}
 	for k, where := range used {
 		if !known[k] {
 			t.Errorf("%s uses %q, missing from locales/en.json", where, k)

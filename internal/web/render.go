@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"cmp"
 	"compress/gzip"
 	"embed"
 	"fmt"
@@ -35,16 +36,37 @@ type pageData struct {
 	Lang  string
 	Path  string
 	Nav   string // the top navigation entry to mark current
-	D     any
+	// CSS and JS are the page's own static files beyond app.css and
+	// app.js, so a page's extra weight stays off the inbox.
+	CSS, JS []string
+	// Chat is the agent's chat status, ringing chats and chat count for
+	// the top bar (nil without live chat, and for htmx requests, which
+	// get no top bar).
+	Chat *chatBar
+	D    any
 }
 
 func (a *app) pageData(r *http.Request, rq *request, title string, d any) pageData {
-	nav := "inbox"
-	if strings.HasPrefix(r.URL.Path, "/admin") {
-		nav = "admin"
+	p := pageData{Title: title, Me: rq.actor, CSRF: rq.sess.CSRF, Lang: rq.loc.Locale,
+		Path: r.URL.Path, Nav: "inbox", D: d}
+	switch path := r.URL.Path; {
+	case path == "/login":
+		p.CSS = []string{"pages.css"}
+	case strings.HasPrefix(path, "/admin"):
+		p.Nav, p.CSS, p.JS = "admin", []string{"pages.css", "admin.css"}, []string{"admin.js"}
+	case strings.HasPrefix(path, "/contacts/"):
+		p.CSS = []string{"pages.css"}
+	case strings.HasPrefix(path, "/chats"):
+		p.Nav, p.CSS, p.JS = "chats", []string{"chat.css"}, []string{"chat.js"}
+	case strings.HasPrefix(path, "/visitors"):
+		p.Nav, p.CSS, p.JS = "visitors", []string{"pages.css", "chat.css"}, []string{"chat.js"}
 	}
-	return pageData{Title: title, Me: rq.actor, CSRF: rq.sess.CSRF, Lang: rq.loc.Locale,
-		Path: r.URL.Path, Nav: nav, D: d}
+	// A page's top bar carries the chat bar; htmx fragments have none
+	// (a history restore is a whole page again).
+	if rq.signedIn() && (!rq.htmx || r.Header.Get("HX-History-Restore-Request") == "true") {
+		p.Chat = a.chatBar(r, rq, p.Nav == "chats")
+	}
+	return p
 }
 
 // parseTemplates parses the templates once per shipped locale, so {{t}}
@@ -130,6 +152,22 @@ func (a *app) funcs(l *i18n.Localizer) template.FuncMap {
 		"event":      func(ev desk.Event) string { return eventText(l, ev) },
 		"statuses":   func() []desk.Status { return desk.Statuses },
 		"priorities": func() []desk.Priority { return desk.Priorities },
+
+		// visitor names a chat's visitor (or a visitor), "Visitor 12"
+		// before they give a name.
+		"visitor": func(v any) string {
+			switch x := v.(type) {
+			case desk.Chat:
+				return visitorLabel(l.T, x.VisitorName, x.VisitorID)
+			case desk.ChatVisitor:
+				return visitorLabel(l.T, cmp.Or(x.Name, x.Email), x.ID)
+			}
+			return ""
+		},
+		"chatStatuses": func() []desk.AgentChatStatus { return chatStatuses },
+		"chatEvent":    func(e *desk.ChatEntry) string { return chatEventText(l, e) },
+		"oob":          func(v *chatView) *chatView { c := *v; c.OOB = true; return &c },
+		"host":         urlHost,
 	}
 }
 

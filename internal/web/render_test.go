@@ -9,6 +9,7 @@ import (
 
 	"switchboard/internal/auth"
 	"switchboard/internal/canned"
+	"switchboard/internal/chat"
 	"switchboard/internal/contact"
 	"switchboard/internal/desk"
 	"switchboard/internal/realtime"
@@ -89,8 +90,28 @@ func TestTemplatesRender(t *testing.T) {
 		"contact":        pd(&contactData{C: *td.Contact, Page: desk.TicketPage{Items: []desk.Ticket{td.T}}, More: "/contacts/3?cursor=x"}),
 		"admin":          pd(&adminData{Tab: "agents", Agents: td.Agents, Teams: td.Teams, Names: map[int64]string{1: "Ana"}}),
 	}
+	// Live chat: a visitor named with markup, every kind of log line.
+	cv := fixtureChat()
+	bar := &chatBar{Status: desk.AgentOnline, Ringing: []desk.Chat{cv.C}, Unread: []desk.Chat{cv.C}, Count: 2, More: 1, CSRF: "tok"}
+	withBar := func(d any) pageData { p := pd(d); p.Chat = bar; return p }
+	cd := &chatsData{Mine: []desk.Chat{cv.C}, Queue: []desk.Chat{cv.C}, Open: cv, OpenID: cv.C.ID}
+	cases["inbox"] = withBar(in)
+	cases["chats"] = withBar(cd)
+	cases["chat-list"] = pd(cd)
+	cases["chat-main"] = pd(cv)
+	cases["chat-log-fragment"] = pd(cv)
+	cases["chat-changed"] = pd(cv)
+	cases["visitor-panel"] = pd(cv)
+	cases["ring-fragment"] = pd(bar)
+	cases["visitors"] = withBar(&visitorsData{Visitors: []desk.ChatVisitor{cv.V.Visitor, {ID: 9, ChatID: 4}}})
+	ended := *cv
+	ended.C.Status, ended.C.EndedAt, ended.Manage = desk.ChatEnded, &cv.C.StartedAt, false
+	cases["chat-ended"] = pd(&ended)
 	for _, loc := range a.cat.Locales() {
 		for name, data := range cases {
+			if name == "chat-ended" {
+				name = "chat-main"
+			}
 			var buf bytes.Buffer
 			if err := a.tpl[loc].t.ExecuteTemplate(&buf, name, data); err != nil {
 				t.Errorf("%s/%s: %v", loc, name, err)
@@ -132,4 +153,31 @@ func TestNoMissingKeys(t *testing.T) {
 			}
 		}
 	}
+}
+
+func fixtureChat() *chatView {
+	now := time.Date(2026, 3, 10, 11, 0, 0, 0, time.UTC)
+	rating := 5
+	c := desk.Chat{ID: 4, VisitorID: 6, TicketID: 7, TicketNumber: 1007, Status: desk.ChatActive, LastSeq: 6, VisitorSeen: 3, AgentSeen: 2,
+		Agent: &desk.AgentRef{ID: 1, Name: "Ana Admin"}, Team: &desk.TeamRef{ID: 2, Name: "Billing"}, Rating: &rating,
+		StartedAt: now, VisitorName: "Iva <script>", Preview: "Hello <b>"}
+	es := []desk.ChatEntry{
+		{Seq: 1, Kind: desk.EntryMessage, Author: desk.AuthorVisitor, Name: "Iva", Body: "Hello <script>", CreatedAt: now},
+		{Seq: 2, Kind: desk.EntryEvent, Author: desk.AuthorSystem, Event: desk.ChatEventAccepted, Name: "Ana Admin", CreatedAt: now},
+		{Seq: 3, Kind: desk.EntryMessage, Author: desk.AuthorAgent, Name: "Ana", Body: "Hi", CreatedAt: now, Files: []desk.Attachment{{ID: 3, Filename: "a.pdf"}}},
+		{Seq: 4, Kind: desk.EntryEvent, Author: desk.AuthorSystem, Event: desk.ChatEventTransferred, Name: "Bo", CreatedAt: now},
+		{Seq: 5, Kind: desk.EntryEvent, Author: desk.AuthorSystem, Event: desk.ChatEventEnded, Body: desk.AuthorVisitor, CreatedAt: now},
+		{Seq: 6, Kind: desk.EntryEvent, Author: desk.AuthorSystem, Event: desk.ChatEventRated, Name: "5", Body: "Great", CreatedAt: now},
+	}
+	v := &chatView{C: c, LastSeq: 6, Mine: true, Manage: true,
+		Items: interleave(es, []desk.Message{{ID: 9, Internal: true, Text: "note <i>", Author: &desk.AgentRef{ID: 1, Name: "Ana"}, CreatedAt: now}}),
+		Local: "12:00", Online: []chat.AgentLoad{{Agent: desk.AgentRef{ID: 5, Name: "Bo"}, Chats: 1}},
+		Offline: []desk.Agent{{ID: 6, Name: "Cy"}}, Teams: []desk.Team{{ID: 2, Name: "Billing"}},
+		Others: []desk.Ticket{{ID: 8, Number: 1008, Subject: "Other", Status: desk.StatusResolved}}}
+	v.V.Visitor = desk.ChatVisitor{ID: 6, Name: "Iva <script>", Email: "iva@example.com", Contact: &desk.ContactRef{ID: 3, Name: "Iva"},
+		ExternalID: "u-1", Language: "hr-HR", TimeZone: "Europe/Zagreb", Referrer: "https://www.google.com/", CurrentURL: "javascript:alert(1)",
+		CurrentTitle: "Pricing", Visits: 3, PageViews: 7, UserAgent: "Firefox", VisitAt: now, LastSeenAt: now, ChatID: 4}
+	v.V.Online = true
+	v.V.PageViews = []desk.PageView{{URL: "https://www.example.com/", Title: "Home", At: now}}
+	return v
 }

@@ -5,9 +5,11 @@ import (
 	"compress/gzip"
 	"crypto/sha256"
 	"embed"
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"io/fs"
+	"math"
 	"mime"
 	"net/http"
 	"path"
@@ -63,7 +65,58 @@ func loadStatic() (*staticFiles, error) {
 	if err != nil {
 		return nil, fmt.Errorf("web: load static: %w", err)
 	}
+	s.add("ring.wav", "audio/wav", ringTone())
 	return s, nil
+}
+
+// add serves a generated asset, gzipped (a sound's silence packs well).
+func (s *staticFiles) add(name, ctype string, body []byte) {
+	sum := sha256.Sum256(body)
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	_, _ = zw.Write(body)
+	_ = zw.Close()
+	s.files[name] = &staticFile{body: body, gz: buf.Bytes(), hash: hex.EncodeToString(sum[:6]), ctype: ctype}
+}
+
+// ringTone makes the sound of a ringing chat, so the binary carries no
+// audio file: a falling two-note chime twice, then a pause, as 8 kHz 8-bit
+// mono WAV. The page loops it, so it rings every few seconds until someone
+// accepts.
+func ringTone() []byte {
+	const rate = 8000
+	var pcm []byte
+	note := func(freq, secs float64) {
+		n := int(secs * rate)
+		for i := range n {
+			t := float64(i) / rate
+			env := math.Min(1, t*150) * math.Exp(-5*t) // quick attack, bell-like decay
+			v := env * (0.75*math.Sin(2*math.Pi*freq*t) + 0.25*math.Sin(4*math.Pi*freq*t))
+			pcm = append(pcm, byte(128+int(math.Round(100*v))))
+		}
+	}
+	rest := func(secs float64) { pcm = append(pcm, bytes.Repeat([]byte{128}, int(secs*rate))...) }
+	for range 2 {
+		note(988, 0.16)
+		note(784, 0.34)
+		rest(0.12)
+	}
+	rest(2)
+	le := binary.LittleEndian
+	h := make([]byte, 0, 44+len(pcm))
+	h = append(h, "RIFF"...)
+	h = le.AppendUint32(h, uint32(36+len(pcm)))
+	h = append(h, "WAVEfmt "...)
+	h = le.AppendUint32(h, 16)   // fmt chunk size
+	h = le.AppendUint16(h, 1)    // PCM
+	h = le.AppendUint16(h, 1)    // mono
+	h = le.AppendUint32(h, rate) // samples per second
+	h = le.AppendUint32(h, rate) // bytes per second
+	h = le.AppendUint16(h, 1)    // block align
+	h = le.AppendUint16(h, 8)    // bits per sample
+	h = append(h, "data"...)
+	h = le.AppendUint32(h, uint32(len(pcm)))
+	return append(h, pcm...)
 }
 
 // url returns the versioned URL of an asset.

@@ -29,6 +29,9 @@ type ticketData struct {
 	// not bounced); CanRetry shows Retry on failed email replies.
 	Bounce   *contact.Bounce
 	CanRetry bool
+	// Chat is the live chat of a chat ticket (nil for others): the head
+	// says whether replies go to the chat or, after it, by email.
+	Chat *desk.Chat
 }
 
 func pathID(r *http.Request) (int64, error) {
@@ -49,6 +52,15 @@ func (a *app) loadTicket(r *http.Request, rq *request, parts ...string) (*ticket
 	d := &ticketData{Back: parseFilter(r.URL.Query()).Query(), CanRetry: a.cfg.Mail != nil}
 	if d.T, err = a.cfg.Tickets.Get(ctx, rq.actor, id); err != nil {
 		return nil, err
+	}
+	if d.T.Channel == desk.ChannelChat && a.cfg.Chat != nil {
+		c, err := a.cfg.Chat.ChatOfTicket(ctx, rq.actor, d.T.ID)
+		if err != nil && !desk.IsNotFound(err) {
+			return nil, err
+		}
+		if err == nil {
+			d.Chat = &c
+		}
 	}
 	for _, p := range parts {
 		switch p {
@@ -179,16 +191,15 @@ func (a *app) ticketTimeline(w http.ResponseWriter, r *http.Request, rq *request
 // maxUpload bounds a composer post with its attachments.
 const maxUpload = 25 << 20
 
-// addMessage posts a reply or note, optionally changing the status.
-func (a *app) addMessage(w http.ResponseWriter, r *http.Request, rq *request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	in := desk.NewMessage{Text: strings.TrimSpace(r.PostFormValue("body")), Internal: r.PostFormValue("kind") == "note"}
+// messageForm reads a composer's post: the text, reply or note, the
+// status to set after it ("then") and the attached files.
+func messageForm(r *http.Request, rq *request) (desk.NewMessage, error) {
+	// Browsers send a textarea's line breaks as CRLF; store plain newlines.
+	text := strings.ReplaceAll(r.PostFormValue("body"), "\r\n", "\n")
+	in := desk.NewMessage{Text: strings.TrimSpace(text), Internal: r.PostFormValue("kind") == "note"}
 	if st := desk.Status(r.PostFormValue("then")); st != "" {
 		if !st.Valid() {
-			return desk.Errorf(desk.EInvalid, "%s", rq.loc.T("error.bad_status"))
+			return in, desk.Errorf(desk.EInvalid, "%s", rq.loc.T("error.bad_status"))
 		}
 		in.Status = &st
 	}
@@ -196,19 +207,32 @@ func (a *app) addMessage(w http.ResponseWriter, r *http.Request, rq *request) er
 		for _, fh := range r.MultipartForm.File["files"] {
 			f, err := fh.Open()
 			if err != nil {
-				return err
+				return in, err
 			}
 			data, err := io.ReadAll(f)
 			_ = f.Close()
 			if err != nil {
-				return err
+				return in, err
 			}
 			in.Attachments = append(in.Attachments, desk.NewAttachment{Filename: fh.Filename,
 				ContentType: fh.Header.Get("Content-Type"), Data: data})
 		}
 	}
 	if in.Text == "" && len(in.Attachments) == 0 {
-		return desk.Errorf(desk.EInvalid, "%s", rq.loc.T("composer.empty"))
+		return in, desk.Errorf(desk.EInvalid, "%s", rq.loc.T("composer.empty"))
+	}
+	return in, nil
+}
+
+// addMessage posts a reply or note, optionally changing the status.
+func (a *app) addMessage(w http.ResponseWriter, r *http.Request, rq *request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	in, err := messageForm(r, rq)
+	if err != nil {
+		return err
 	}
 	if _, err := a.cfg.Tickets.AddMessage(r.Context(), rq.actor, id, in); err != nil {
 		return err

@@ -1,6 +1,6 @@
 // Switchboard agent app: live updates over SSE, presence heartbeats,
-// keyboard shortcuts, composer drafts. No inline script (CSP); htmx does
-// the swapping.
+// keyboard shortcuts, composer drafts, ringing chats. No inline script
+// (CSP); htmx does the swapping.
 (function () {
   "use strict";
   var body = document.body;
@@ -55,7 +55,7 @@
   }
   function refreshTicket() { ["ticket-head", "thread", "ticket-side"].forEach(refresh); }
   function refreshAll() {
-    refresh("list"); refresh("views");
+    refresh("list"); refresh("views"); refresh("ring");
     if (openTicket()) { refreshTicket(); refresh("presence"); }
   }
   setInterval(function () { refresh("presence"); }, 15000); // presence expires quietly
@@ -67,6 +67,15 @@
       coalesce("list", 400, function () { refresh("list"); refresh("views"); });
       if (String(d.ticket_id) === openTicket()) coalesce("ticket", 250, refreshTicket);
       if (!d.self) announce(d.text);
+      htmx.trigger(body, "ticket", d);
+    });
+    // Live chat: chat pages (chat.js) listen for "chat" on the body; the
+    // ringing notice and chat count refresh when the event says so.
+    es.addEventListener("chat", function (e) {
+      var d = JSON.parse(e.data), s = $("#cs");
+      if (d.my_status && s) s.value = d.my_status;
+      htmx.trigger(body, "chat", d);
+      if (d.ring) coalesce("ring", 300, function () { refresh("ring"); });
     });
     es.addEventListener("presence", function (e) {
       var d = JSON.parse(e.data);
@@ -74,7 +83,8 @@
     });
     es.addEventListener("resync", refreshAll);
     es.onerror = function () { broken = true; };
-    es.onopen = function () { if (broken) { broken = false; refreshAll(); } };
+    // Once subscribed, look again at what rang between the page and now.
+    es.onopen = function () { if (broken) { broken = false; refreshAll(); } else refresh("ring"); };
   }
 
   // Highlight rows and messages that changed in a live refresh; the mark
@@ -135,7 +145,25 @@
   }, true);
   function toBottom() { var c = $(".ticket-col"); if (c) c.scrollTop = c.scrollHeight; }
 
+  // A ringing chat flashes the title and is announced once.
+  var title0 = "", flashT = null, said = "";
+  function ringing(el) {
+    var say = el.getAttribute("data-say");
+    clearInterval(flashT);
+    if (title0) document.title = title0;
+    title0 = "";
+    if (!say) { said = ""; return; }
+    if (say !== said) announce(said = say);
+    title0 = document.title;
+    flashT = setInterval(function () {
+      if (document.title === say) document.title = title0;
+      else { title0 = document.title; document.title = say; }
+    }, 1000);
+  }
+
   htmx.onLoad(function (root) {
+    var rg = root.id === "ring" ? root : $("#ring", root);
+    if (rg) ringing(rg);
     mark(root, Date.now() < liveUntil);
     if (root.id === "thread" && stick) toBottom();
     if (root.id === "list") { markCurrent(); reselect(); }
@@ -316,7 +344,8 @@
     var k = e.key;
     if (gPressed && Date.now() - gPressed < 1200) {
       gPressed = 0;
-      if (k === "i") { e.preventDefault(); window.location.href = "/inbox"; }
+      var to = { i: "/inbox", c: "/chats", v: "/visitors" }[k];
+      if (to) { e.preventDefault(); window.location.href = to; }
       return;
     }
     switch (k) {
@@ -329,6 +358,7 @@
       case "e": click("#act-resolve"); break;
       case "s": click("#act-pending"); break;
       case "#": click("#act-spam"); break;
+      case "c": click("#ring button"); break;
       case "/": var q = $("#q"); if (q) q.focus(); break;
       case "g": gPressed = Date.now(); break;
       case "?": var d = $("#shortcuts"); if (d) { if (d.open) d.close(); else d.showModal(); } break;
