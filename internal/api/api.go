@@ -14,6 +14,7 @@ import (
 
 	"switchboard/internal/auth"
 	"switchboard/internal/canned"
+	"switchboard/internal/chat"
 	"switchboard/internal/contact"
 	"switchboard/internal/mailbox"
 	"switchboard/internal/realtime"
@@ -28,10 +29,13 @@ type Config struct {
 	Team     *team.Service
 	// Mailboxes manages the support addresses (admin only).
 	Mailboxes *mailbox.Service
-	Auth      *auth.Service
-	Broker    realtime.Broker
-	Logger    *slog.Logger
-	BaseURL   string
+	// Chat is live chat: channels (admins), chats and visitors (agents);
+	// nil answers its routes 404.
+	Chat    *chat.Service
+	Auth    *auth.Service
+	Broker  realtime.Broker
+	Logger  *slog.Logger
+	BaseURL string
 	// RateLimit is the sustained number of requests per second allowed per
 	// API token's agent (default DefaultRateLimit; negative turns it off).
 	RateLimit float64

@@ -40,11 +40,22 @@ var authzCases = map[string]authzCase{
 	"getCannedResponse":    {"GET", "/api/v1/canned-responses/{{canned}}?ticket={{ticket}}", "", 200, false},
 	"updateCannedResponse": {"PATCH", "/api/v1/canned-responses/{{canned}}", `{"title":"Refund done"}`, 200, true},
 	"deleteCannedResponse": {"DELETE", "/api/v1/canned-responses/{{canned_doomed}}", "", 204, true},
+
+	"listChatChannels":  {"GET", "/api/v1/chat/channels", "", 200, false},
+	"createChatChannel": {"POST", "/api/v1/chat/channels", `{"name":"Authz site","origins":["https://authz.example"]}`, 201, true},
+	"getChatChannel":    {"GET", "/api/v1/chat/channels/{{chatchannel}}", "", 200, true},
+	"updateChatChannel": {"PATCH", "/api/v1/chat/channels/{{chatchannel}}", `{"greeting":"Hello"}`, 200, true},
+	"deleteChatChannel": {"DELETE", "/api/v1/chat/channels/{{doomedchannel}}", "", 204, true},
+	"listChats":         {"GET", "/api/v1/chats?status=queued", "", 200, false},
+	"getChat":           {"GET", "/api/v1/chats/{{chat}}", "", 200, false},
+	"listVisitors":      {"GET", "/api/v1/visitors", "", 200, false},
 }
 
 // TestAuthorization sends every route's request as every role and checks
-// the exact status: agents and admins work tickets alike, mailboxes and
-// changes to canned responses are for admins only (403 for agents); anonymous
+// the exact status: agents and admins work tickets, chats and visitors
+// alike and may list chat channels; mailboxes, changes to canned responses
+// and changing or reading one chat channel (with its identity secret) are
+// for admins only (403 for agents); anonymous
 // callers, unknown and revoked tokens and deactivated agents' tokens get
 // 401; the OpenAPI document is public.
 func TestAuthorization(t *testing.T) {
@@ -80,6 +91,7 @@ func TestAuthorization(t *testing.T) {
 			t.Fatalf("seed canned response: %d %s", res.Code, res.Body)
 		}
 		e.save(res, map[string]string{"canned_doomed": "id"})
+		e.seedChat()
 		for _, rt := range routes {
 			c := authzCases[rt.OperationID]
 			for _, role := range []string{roleAnon, roleBadToken, roleRevoked, roleInactive, roleAgent, roleAdmin} {

@@ -16,6 +16,7 @@ import (
 
 	"switchboard/internal/auth"
 	"switchboard/internal/canned"
+	"switchboard/internal/chat"
 	"switchboard/internal/contact"
 	"switchboard/internal/desk"
 	"switchboard/internal/mailbox"
@@ -56,8 +57,10 @@ func newTestEnv(t testing.TB, st *store.Store) *testEnv {
 	ctx := context.Background()
 	clk := desk.SystemClock{}
 	br := realtime.NewLocal(64)
+	tickets := ticket.New(st, br, clk)
 	cfg := Config{
-		Tickets:   ticket.New(st, br, clk),
+		Tickets:   tickets,
+		Chat:      chat.New(st, tickets, br, clk, chat.Options{}),
 		Contacts:  contact.New(st, clk),
 		Team:      team.New(st, clk),
 		Mailboxes: mailbox.New(st, clk),

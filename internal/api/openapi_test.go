@@ -229,6 +229,8 @@ func TestOpenAPIRequestBodies(t *testing.T) {
 		{"NewMessage", addMessageRequest{}},
 		{"NewMailbox", createMailboxRequest{}},
 		{"MailboxUpdate", updateMailboxRequest{}},
+		{"NewChatChannel", createChatChannelRequest{}},
+		{"ChatChannelUpdate", updateChatChannelRequest{}},
 		{"NewCannedResponse", createCannedRequest{}},
 		{"CannedResponseUpdate", updateCannedRequest{}},
 	}

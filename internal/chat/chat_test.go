@@ -343,6 +343,29 @@ func TestHubRoutesByVisitor(t *testing.T) {
 	}
 }
 
+func TestNormalizeOrigin(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://www.example.com/some/page?x=1": "https://www.example.com",
+		"HTTPS://WWW.Example.com":               "https://www.example.com",
+		"https://www.example.com:443":           "https://www.example.com", // as browsers send it
+		"http://localhost:80/":                  "http://localhost",
+		"http://localhost:8080":                 "http://localhost:8080",
+		"https://example.com:80":                "https://example.com:80",
+		"https://*.example.org:443/x":           "https://*.example.org",
+		"http://[::1]:80":                       "http://[::1]",
+		"https://example.com:":                  "https://example.com",
+		"ftp://example.com":                     "",
+		"www.example.com":                       "",
+		"https://user:pw@example.com":           "",
+		"":                                      "",
+	} {
+		got, ok := chat.NormalizeOrigin(in)
+		if got != want || ok != (want != "") {
+			t.Errorf("NormalizeOrigin(%q) = %q, %v; want %q", in, got, ok, want)
+		}
+	}
+}
+
 func TestAvailableAgents(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()

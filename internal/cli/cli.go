@@ -1,8 +1,8 @@
 // Package cli implements the switchboard command line: serve, migrate,
-// user add, token create, mailbox add and list, mail parse, mail ingest
-// and help. Each command parses its own flags (the standard flag package),
-// builds the typed configuration, and reports errors on stderr with a
-// non-zero exit code.
+// user add, token create, mailbox add and list, chat add and list, mail
+// parse, mail ingest and help. Each command parses its own flags (the
+// standard flag package), builds the typed configuration, and reports
+// errors on stderr with a non-zero exit code.
 package cli
 
 import (
@@ -59,6 +59,8 @@ func commands() []command {
 		{"token create", "token create --email E [--name LABEL]\n      print a new API token for that agent (only the token) on stdout", runTokenCreate},
 		{"mailbox add", "mailbox add ADDRESS [--name N] [--team TEAM] [--inbound smtp|imap|pipe] [--imap URL] [--smtp URL]\n      add a support address; --imap imaps://user:pass@host[:993]/INBOX fetches from that account,\n      --smtp smtp://[user:pass@]host:port (STARTTLS when offered; credentials only over TLS or to\n      loopback) or smtps://... sends replies through that relay", runMailboxAdd},
 		{"mailbox list", "mailbox list\n      list the mailboxes with their status (passwords shown as ****)", runMailboxList},
+		{"chat add", chatAddSummary, runChatAdd},
+		{"chat list", "chat list\n      list the chat channels with their key, whether they are on, team and allowed origins", runChatList},
 		{"mail parse", "mail parse [FILE]\n      parse one message (stdin without FILE) and print its JSON", runMailParse},
 		{"mail ingest", ingestSummary, runMailIngest},
 	}
@@ -87,7 +89,7 @@ func Run(ctx context.Context, args []string, sio IO) int {
 		err := c.run(ctx, sio, args[len(words):])
 		return report(sio.Stderr, c.name, err)
 	}
-	if args[0] == "user" || args[0] == "token" || args[0] == "mail" || args[0] == "mailbox" {
+	if args[0] == "user" || args[0] == "token" || args[0] == "mail" || args[0] == "mailbox" || args[0] == "chat" {
 		fmt.Fprintf(sio.Stderr, "switchboard: unknown %s command %q; see 'switchboard help'\n", args[0], strings.Join(args[1:], " "))
 	} else {
 		fmt.Fprintf(sio.Stderr, "switchboard: unknown command %q; see 'switchboard help'\n", args[0])

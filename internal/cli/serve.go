@@ -58,7 +58,7 @@ func runServe(ctx context.Context, sio IO, args []string) error {
 
 	var login *demo.Login
 	if *withDemo {
-		if login, err = loadDemo(ctx, sio, svc); err != nil {
+		if login, err = loadDemo(ctx, sio, svc, cfg.BaseURL); err != nil {
 			return err
 		}
 	}
@@ -130,14 +130,14 @@ func smtpDomain(baseURL string) string {
 
 // loadDemo loads the sample data unless the database already has tickets,
 // and returns the demo login when the demo admin exists.
-func loadDemo(ctx context.Context, sio IO, svc *server.Services) (*demo.Login, error) {
+func loadDemo(ctx context.Context, sio IO, svc *server.Services, baseURL string) (*demo.Login, error) {
 	page, err := svc.Tickets.List(ctx, desk.System, desk.TicketFilter{Limit: 1})
 	if err != nil {
 		return nil, fmt.Errorf("demo: check for existing tickets: %w", err)
 	}
 	if len(page.Items) == 0 {
 		t0 := time.Now()
-		res, err := demo.Load(ctx, svc.Store, time.Now().UTC())
+		res, err := demo.LoadWith(ctx, svc.Store, time.Now().UTC(), demo.Options{BaseURL: baseURL})
 		if err != nil {
 			return nil, err
 		}

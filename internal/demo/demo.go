@@ -1,8 +1,9 @@
 // Package demo loads realistic sample data — agents, teams, companies,
-// multilingual contacts and a few hundred tickets with threads across every
-// channel and status — through the services, never raw SQL. The data is
-// deterministic (seeded) and spread over the four weeks before a given
-// time by driving the services with a FixedClock.
+// multilingual contacts, a few hundred tickets with threads across every
+// channel and status, and a chat channel with past chats (visitors, pages,
+// ratings) and one waiting — through the services, never raw SQL. The
+// data is deterministic (seeded) and spread over the four weeks before a
+// given time by driving the services with a FixedClock.
 package demo
 
 import (
@@ -14,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"switchboard/internal/chat"
 	"switchboard/internal/contact"
 	"switchboard/internal/desk"
 	"switchboard/internal/realtime"
@@ -52,6 +54,9 @@ type Options struct {
 	Tickets int
 	// Seed makes a different but still deterministic sample.
 	Seed uint64
+	// BaseURL is where the demo is served: its chat channel allows that
+	// origin, so the widget can be tried there.
+	BaseURL string
 }
 
 // Load creates the sample in st as it would have happened over the four
@@ -78,13 +83,18 @@ func LoadWith(ctx context.Context, st *store.Store, now time.Time, o Options) (R
 		contact:  map[int]int64{},
 		st:       st,
 	}
+	l.chat = chat.New(st, l.tickets, br, clk, chat.Options{})
 	if err := l.people(ctx); err != nil {
 		return l.res, err
 	}
 	if err := l.cannedResponses(ctx); err != nil {
 		return l.res, err
 	}
+	if err := l.chatChannel(ctx, o.BaseURL); err != nil {
+		return l.res, err
+	}
 	l.plan(o.Tickets)
+	l.planChats()
 	if err := l.run(ctx); err != nil {
 		return l.res, err
 	}
@@ -106,6 +116,8 @@ type loader struct {
 	contacts *contact.Service
 	team     *team.Service
 	st       *store.Store
+	chat     *chat.Service // installed as the tickets' outbox: replies in a chat go to it
+	chatKey  string        // the demo chat channel's public key
 
 	agents    []desk.Agent
 	teams     []desk.Team

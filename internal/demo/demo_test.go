@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"switchboard/internal/chat"
 	"switchboard/internal/desk"
 	"switchboard/internal/realtime"
 	"switchboard/internal/store"
@@ -116,6 +117,8 @@ func TestLoad(t *testing.T) {
 			t.Errorf("no email answer with quoted history in the demo")
 		}
 
+		checkChats(t, st)
+
 		// The demo login works for the admin.
 		ag, err := team.New(st, desk.SystemClock{}).AgentByEmail(ctx, desk.System, AdminEmail)
 		if err != nil || ag.Role != desk.RoleAdmin {
@@ -145,5 +148,83 @@ func TestDeterministic(t *testing.T) {
 	}
 	if results[0] != results[1] || !slices.Equal(subjects[0], subjects[1]) {
 		t.Errorf("two loads differ:\n%+v\n%+v", results[0], results[1])
+	}
+}
+
+// checkChats checks the sample chats: the Website channel with its
+// invitation, four ended and rated chats whose messages are their
+// tickets' (channel chat, resolved, assigned), with visitors who looked at
+// pages first, and one chat still ringing.
+func checkChats(t *testing.T, st *store.Store) {
+	t.Helper()
+	ctx := context.Background()
+	clk := desk.NewFixedClock(now)
+	tickets := ticket.New(st, realtime.NewLocal(0), clk)
+	svc := chat.New(st, tickets, realtime.NewLocal(0), clk, chat.Options{})
+	chs, err := svc.Channels(ctx, desk.System)
+	if err != nil || len(chs) != 1 {
+		t.Fatalf("chat channels: %v %+v", err, chs)
+	}
+	ch := chs[0]
+	if ch.Name != "Website" || !slices.Contains(ch.Origins, SiteURL) || !slices.Contains(ch.Origins, "http://127.0.0.1:8080") ||
+		ch.Team == nil || ch.Greeting == "" || !ch.Active {
+		t.Errorf("chat channel: %+v", ch)
+	}
+	if invs, err := svc.Invitations(ctx, desk.System, ch.ID); err != nil || len(invs) != 1 || !chat.MatchURL(invs[0].URLPattern, SiteURL+"/pricing") {
+		t.Errorf("invitations: %v %+v", err, invs)
+	}
+	ended, err := svc.ListChats(ctx, desk.System, chat.ChatFilter{Status: desk.ChatEnded})
+	if err != nil || len(ended.Items) != 4 {
+		t.Fatalf("ended chats: %v %+v", err, ended)
+	}
+	for _, c := range ended.Items {
+		c, es, err := svc.Chat(ctx, desk.System, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Rating == nil || c.Agent == nil || c.EndedAt == nil || c.EndedAt.After(now) || len(es) < 5 {
+			t.Errorf("chat %d: %+v with %d entries", c.ID, c, len(es))
+			continue
+		}
+		tk, err := tickets.Get(ctx, desk.System, c.TicketID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		msgs := 0
+		for _, e := range es {
+			if e.Kind == desk.EntryMessage {
+				msgs++
+			}
+		}
+		if tk.Channel != desk.ChannelChat || tk.Status != desk.StatusResolved || tk.Assignee == nil || tk.Assignee.ID != c.Agent.ID ||
+			tk.MessageCount != msgs {
+			t.Errorf("ticket of chat %d: %+v (%d messages in the chat)", c.ID, tk, msgs)
+		}
+		d, err := svc.Visitor(ctx, desk.System, c.VisitorID)
+		if err != nil || len(d.PageViews) < 2 || d.Visitor.Contact == nil || d.Visitor.Contact.Email == "" {
+			t.Errorf("visitor of chat %d: %v %+v", c.ID, err, d)
+		}
+	}
+	// Emily came back a day after a first look.
+	emily := ended.Items[len(ended.Items)-1]
+	if d, _ := svc.Visitor(ctx, desk.System, emily.VisitorID); d.Visitor.Visits != 2 || d.Visitor.Name != "Emily Carter" || d.Visitor.TimeZone == "" {
+		t.Errorf("Emily: %+v", d.Visitor)
+	}
+	queued, err := svc.ListChats(ctx, desk.System, chat.ChatFilter{Status: desk.ChatQueued})
+	if err != nil || len(queued.Items) != 1 || queued.Items[0].VisitorName != "Lena" || queued.Items[0].StartedAt.After(now) {
+		t.Errorf("queued chats: %v %+v", err, queued)
+	}
+}
+
+// TestChatOrigin checks the demo's chat channel allows the address the
+// demo is served at.
+func TestChatOrigin(t *testing.T) {
+	st := storetest.NewSQLite(t)
+	if _, err := LoadWith(context.Background(), st, now, Options{Tickets: 40, BaseURL: "http://demo.example:9000/"}); err != nil {
+		t.Fatal(err)
+	}
+	chs, err := chat.New(st, ticket.New(st, nil, nil), nil, nil, chat.Options{}).Channels(context.Background(), desk.System)
+	if err != nil || len(chs) != 1 || chs[0].Origins[0] != "http://demo.example:9000" || !chat.OriginAllowed(chs[0], "http://localhost:8080") {
+		t.Fatalf("channel: %v %+v", err, chs)
 	}
 }

@@ -102,7 +102,7 @@ func NewServicesWith(st *store.Store, br Broker, clk desk.Clock, o ServiceOption
 func Build(ctx context.Context, svc *Services, baseURL string, logger *slog.Logger) (*Server, error) {
 	apiH := api.New(api.Config{
 		Tickets: svc.Tickets, Contacts: svc.Contacts, Team: svc.Team, Auth: svc.Auth,
-		Mailboxes: svc.Mailboxes, Broker: svc.Broker, Logger: logger, BaseURL: baseURL,
+		Mailboxes: svc.Mailboxes, Chat: svc.Chat, Broker: svc.Broker, Logger: logger, BaseURL: baseURL,
 		Canned: svc.Canned,
 	})
 	webH, err := web.New(web.Config{

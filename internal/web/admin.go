@@ -29,10 +29,14 @@ type adminData struct {
 	Q            string
 	CannedForm   *cannedForm
 	Placeholders []string
+	// Chat is the chat tab; ChatOn says live chat is configured (the tab
+	// shows).
+	Chat   *chatAdmin
+	ChatOn bool
 }
 
 func (a *app) loadAdmin(r *http.Request, rq *request, tab string) (*adminData, error) {
-	d := &adminData{Tab: tab, Names: map[int64]string{}}
+	d := &adminData{Tab: tab, Names: map[int64]string{}, ChatOn: a.cfg.Chat != nil}
 	var err error
 	if d.Agents, err = a.cfg.Team.Agents(r.Context(), rq.actor); err != nil {
 		return nil, err

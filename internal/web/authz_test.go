@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"switchboard/internal/canned"
+	"switchboard/internal/chat"
 	"switchboard/internal/desk"
 	"switchboard/internal/mailbox"
 	"switchboard/internal/store"
@@ -73,6 +74,28 @@ func TestAuthorization(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		chKept, err := e.chat.CreateChannel(ctx, desk.System, chat.ChannelInput{Name: "Kept site", Origins: []string{"https://kept.example"}, Active: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		chDoomed, err := e.chat.CreateChannel(ctx, desk.System, chat.ChannelInput{Name: "Doomed site", Active: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		invKept, err := e.chat.CreateInvitation(ctx, desk.System, chKept.ID, chat.InvitationInput{Name: "Pricing", Greeting: "Hi", Active: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		invDoomed, err := e.chat.CreateInvitation(ctx, desk.System, chKept.ID, chat.InvitationInput{Name: "Doomed", Greeting: "Hi", Active: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		chPath := func(suffix string) func(string) string {
+			return func(string) string { return fmt.Sprintf("/admin/chat/%d%s", chKept.ID, suffix) }
+		}
+		chForm := url.Values{"name": {"Kept site 2"}, "origins": {"https://kept.example"}, "color": {"#112233"}, "position": {"left"},
+			"prechat_name": {"off"}, "prechat_email": {"required"}, "max_upload": {"5"}, "active": {"1"}}
+		invForm := url.Values{"name": {"Pricing page"}, "url_pattern": {"*/pricing*"}, "min_seconds": {"20"}, "min_visits": {"0"}, "greeting": {"Questions?"}, "active": {"1"}}
 		failed := map[string]int64{} // a failed email reply per role, to retry
 		for _, role := range []string{"", "agent", "admin"} {
 			_, failed[role] = e.emailReply(t, e.t1.ID, "Refunded.", failDelivery)
@@ -157,6 +180,15 @@ func TestAuthorization(t *testing.T) {
 			{"GET", "/admin/canned/{id}", fixed(fmt.Sprintf("/admin/canned/%d", cannedKept.ID)), nil, see, forb, ok},
 			{"POST", "/admin/canned/{id}", fixed(fmt.Sprintf("/admin/canned/%d", cannedKept.ID)), url.Values{"title": {"Refund done"}, "body": {"Refunded."}, "team": {fmt.Sprint(e.teamID)}}, see, forb, see},
 			{"POST", "/admin/canned/{id}/delete", fixed(fmt.Sprintf("/admin/canned/%d/delete", cannedDoomed.ID)), url.Values{}, see, forb, see},
+			{"GET", "/admin/chat", fixed("/admin/chat"), nil, see, forb, ok},
+			{"POST", "/admin/chat", fixed("/admin/chat"), url.Values{"name": {"Shop"}, "origins": {"https://shop.example"}, "max_upload": {"10"}, "active": {"1"}}, see, forb, see},
+			{"GET", "/admin/chat/{id}", chPath(""), nil, see, forb, ok},
+			{"POST", "/admin/chat/{id}", chPath(""), chForm, see, forb, see},
+			{"POST", "/admin/chat/{id}/delete", fixed(fmt.Sprintf("/admin/chat/%d/delete", chDoomed.ID)), url.Values{}, see, forb, see},
+			{"POST", "/admin/chat/{id}/rotate", chPath("/rotate"), url.Values{}, see, forb, see},
+			{"POST", "/admin/chat/{id}/invitations", chPath("/invitations"), invForm, see, forb, see},
+			{"POST", "/admin/chat/{id}/invitations/{iid}", chPath(fmt.Sprintf("/invitations/%d", invKept.ID)), invForm, see, forb, see},
+			{"POST", "/admin/chat/{id}/invitations/{iid}/delete", chPath(fmt.Sprintf("/invitations/%d/delete", invDoomed.ID)), url.Values{}, see, forb, see},
 			{"POST", "/logout", fixed("/logout"), url.Values{}, see, see, see}, // last: ends the sessions
 		}
 		// Every route of the app is in the table.
@@ -241,6 +273,22 @@ func TestAuthorization(t *testing.T) {
 		if cs, _ := e.canned.List(ctx, desk.System, canned.Query{}); len(cs) != 2 || cs[0].Title != "Refund done" || cs[0].Uses != 2 ||
 			cs[0].Team == nil || cs[1].Shortcut != "thx" {
 			t.Errorf("canned responses after admin changes: %+v", cs)
+		}
+		// Shop added, Kept renamed with a new secret, Doomed deleted; one
+		// invitation added, one changed, one deleted.
+		chs, _ := e.chat.Channels(ctx, desk.System)
+		byName := map[string]desk.ChatChannel{}
+		for _, c := range chs {
+			byName[c.Name] = c
+		}
+		kept, shop := byName["Kept site 2"], byName["Shop"]
+		if _, doomed := byName["Doomed site"]; doomed || kept.ID != chKept.ID || kept.Position != "left" || kept.MaxUpload != 5<<20 ||
+			kept.Prechat.Email != desk.FieldRequired || kept.IdentitySecret == chKept.IdentitySecret || shop.ID == 0 {
+			t.Errorf("chat channels after admin changes: %+v", chs)
+		}
+		invs, _ := e.chat.Invitations(ctx, desk.System, chKept.ID)
+		if len(invs) != 2 || invs[0].ID != invKept.ID || invs[0].Name != "Pricing page" || invs[0].MinSeconds != 20 || invs[1].Name != "Pricing page" {
+			t.Errorf("invitations after admin changes: %+v", invs)
 		}
 	})
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"switchboard/internal/canned"
+	"switchboard/internal/chat"
 	"switchboard/internal/desk"
 	"switchboard/internal/i18n"
 	"switchboard/internal/mailin"
@@ -90,8 +91,17 @@ func TestCatalogueCoversUI(t *testing.T) {
 	for _, p := range canned.Placeholders {
 		used["canned.ph."+p] = "canned.Placeholders"
 	}
-	for _, tab := range []string{"agents", "teams", "tokens", "mailboxes", "canned"} {
+	for _, tab := range []string{"agents", "teams", "tokens", "mailboxes", "canned", "chat"} {
 		used["admin."+tab] = "admin.go"
+	}
+	for _, l := range chat.Languages {
+		used["language."+l] = "chat.Languages"
+	}
+	for _, m := range fieldModes {
+		used["chatadmin.mode."+string(m)] = "fieldModes"
+	}
+	for _, k := range []string{"position.right", "position.left", "notice.created", "notice.saved", "notice.rotated"} {
+		used["chatadmin."+k] = "chatadmin.go"
 	}
 	for _, s := range chatStatuses {
 		used["chat.status."+string(s)] = "chatStatuses"

@@ -53,7 +53,7 @@ func (a *app) pageData(r *http.Request, rq *request, title string, d any) pageDa
 	case path == "/login":
 		p.CSS = []string{"pages.css"}
 	case strings.HasPrefix(path, "/admin"):
-		p.Nav, p.CSS = "admin", []string{"pages.css", "admin.css"}
+		p.Nav, p.CSS, p.JS = "admin", []string{"pages.css", "admin.css"}, []string{"admin.js"}
 	case strings.HasPrefix(path, "/contacts/"):
 		p.CSS = []string{"pages.css"}
 	case strings.HasPrefix(path, "/chats"):

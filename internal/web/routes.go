@@ -120,6 +120,15 @@ func (a *app) routes() []route {
 		{"GET", "/admin/canned/{id}", admin, page, a.editCannedPage},
 		{"POST", "/admin/canned/{id}", admin, action, a.updateCanned},
 		{"POST", "/admin/canned/{id}/delete", admin, action, a.deleteCanned},
+		{"GET", "/admin/chat", admin, page, a.adminChat},
+		{"POST", "/admin/chat", admin, action, a.createChannel},
+		{"GET", "/admin/chat/{id}", admin, page, a.editChannelPage},
+		{"POST", "/admin/chat/{id}", admin, action, a.updateChannel},
+		{"POST", "/admin/chat/{id}/delete", admin, action, a.deleteChannel},
+		{"POST", "/admin/chat/{id}/rotate", admin, action, a.rotateChannelSecret},
+		{"POST", "/admin/chat/{id}/invitations", admin, action, a.createInvitation},
+		{"POST", "/admin/chat/{id}/invitations/{iid}", admin, action, a.updateInvitation},
+		{"POST", "/admin/chat/{id}/invitations/{iid}/delete", admin, action, a.deleteInvitation},
 	}
 }
 

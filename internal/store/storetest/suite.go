@@ -34,6 +34,7 @@ func Run(t *testing.T, newStore func(t *testing.T) *store.Store) {
 		{"Contacts/FindOrCreate", testFindOrCreate},
 		{"Auth/SessionsAndTokens", testSessionsTokens},
 		{"Bulk/Insert", testBulkInsert},
+		{"Chats/List", testChatList},
 		{"Canned/Responses", testCanned},
 	}
 	for _, c := range cases {
