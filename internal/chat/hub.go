@@ -245,28 +245,20 @@ func (c *Conn) Translate(ctx context.Context, ev realtime.Event) ([]Frame, error
 	return nil, nil
 }
 
-// route delivers an event to the visitor's connections.
+// route delivers an event to the visitor's connections. An event from
+// another instance carries its data as decoded JSON: it is decoded into
+// its type here, once, rather than by every connection it goes to.
 func (h *Hub) route(ev realtime.Event) {
 	var vid int64
 	switch ev.Type {
-	case EventEntry, EventState, EventTyping, EventSeen:
-		var d struct {
-			VisitorID int64 `json:"visitor_id"`
-		}
-		switch x := ev.Data.(type) {
-		case EntryData:
-			vid = x.VisitorID
-		case StateData:
-			vid = x.VisitorID
-		case TypingData:
-			vid = x.VisitorID
-		case SeenData:
-			vid = x.VisitorID
-		default:
-			if Decode(ev, &d) {
-				vid = d.VisitorID
-			}
-		}
+	case EventEntry:
+		vid = typed[EntryData](&ev).VisitorID
+	case EventState:
+		vid = typed[StateData](&ev).VisitorID
+	case EventTyping:
+		vid = typed[TypingData](&ev).VisitorID
+	case EventSeen:
+		vid = typed[SeenData](&ev).VisitorID
 	default:
 		return
 	}
@@ -285,6 +277,19 @@ func (h *Hub) route(ev realtime.Event) {
 			}
 		}
 	}
+}
+
+// typed returns the event's data as a T, replacing decoded JSON in ev
+// with it (the zero T when the data has another shape).
+func typed[T any](ev *realtime.Event) T {
+	if d, ok := ev.Data.(T); ok {
+		return d
+	}
+	var d T
+	if Decode(*ev, &d) {
+		ev.Data = d
+	}
+	return d
 }
 
 // resyncAll tells every connection it may have missed events.

@@ -18,6 +18,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/mail"
+	"reflect"
 	"sync"
 	"time"
 
@@ -96,6 +97,14 @@ type VisitorData struct {
 func Decode(ev realtime.Event, dst any) bool {
 	if ev.Data == nil {
 		return false
+	}
+	// The publisher's own value (or one the hub decoded already) is
+	// copied as it is; only JSON from elsewhere goes through encoding.
+	if d := reflect.ValueOf(dst); d.Kind() == reflect.Pointer && !d.IsNil() {
+		if v := reflect.ValueOf(ev.Data); v.Type() == d.Elem().Type() {
+			d.Elem().Set(v)
+			return true
+		}
 	}
 	b, err := json.Marshal(ev.Data)
 	if err != nil {
