@@ -217,6 +217,8 @@ type chatRun struct {
 	outOfOrder    atomic.Int64
 	ackTimeouts   atomic.Int64
 	resyncs       atomic.Int64
+	rampResyncs   atomic.Int64 // of which before the chat phase
+	chatting      atomic.Bool  // the chat phase has begun
 	sendsDone     atomic.Bool // the chat phase is over: connections may end
 	connectErrs   sync.Map    // error text → *atomic.Int64
 
@@ -247,6 +249,7 @@ type chatResult struct {
 	replyDup, replyUnknown            int64
 	replyFailed, replySkipped         int64
 	outOfOrder, ackTimeouts, resyncs  int64
+	rampResyncs                       int64
 	errFrames                         map[string]int64
 	connectErrs                       map[string]int64
 	mem                               memStats
@@ -334,6 +337,7 @@ func runChat(ctx context.Context, o options) (*chatResult, error) {
 	defer stopPhase()
 	cpu0 := mem.cpu()
 	start := time.Now()
+	r.chatting.Store(true)
 	var talking sync.WaitGroup
 	for _, w := range chatters {
 		talking.Add(1)
@@ -417,6 +421,9 @@ func (r *chatRun) stream(ctx context.Context, i int, m *matcher, ready chan<- er
 		}
 		if ctx.Err() == nil {
 			r.resyncs.Add(1)
+			if !r.chatting.Load() {
+				r.rampResyncs.Add(1)
+			}
 			time.Sleep(100 * time.Millisecond)
 		}
 	}
@@ -780,6 +787,7 @@ func (r *chatRun) collect(res *chatResult) {
 	res.replyDup, res.replyUnknown = r.replyDup.Load(), r.replyUnknown.Load()
 	res.replyFailed, res.replySkipped = r.replyFailed.Load(), r.replySkipped.Load()
 	res.outOfOrder, res.ackTimeouts, res.resyncs = r.outOfOrder.Load(), r.ackTimeouts.Load(), r.resyncs.Load()
+	res.rampResyncs = r.rampResyncs.Load()
 	res.errFrames = r.errFrames
 	r.connectErrs.Range(func(k, v any) bool {
 		res.connectErrs[k.(string)] = v.(*atomic.Int64).Load()
@@ -819,8 +827,8 @@ func (res *chatResult) print(w io.Writer, o options) {
 	}
 	fmt.Fprintf(w, "agent→visitor: %d delivered, %s; lost %d, duplicated %d, unknown %d, to dropped visitors %d, replies failed %d, skipped %d\n",
 		len(res.replyLat), dist(res.replyLat), res.replyLost, res.replyDup, res.replyUnknown, res.replyLostGone, res.replyFailed, res.replySkipped)
-	fmt.Fprintf(w, "connections dropped: %d; entries out of order: %d; ack timeouts: %d; agent stream resyncs: %d\n",
-		res.dropped, res.outOfOrder, res.ackTimeouts, res.resyncs)
+	fmt.Fprintf(w, "connections dropped: %d; entries out of order: %d; ack timeouts: %d; agent stream resyncs: %d (%d while visitors connected)\n",
+		res.dropped, res.outOfOrder, res.ackTimeouts, res.resyncs, res.rampResyncs)
 	if len(res.errFrames) > 0 {
 		var parts []string
 		for _, k := range slices.Sorted(maps.Keys(res.errFrames)) {
