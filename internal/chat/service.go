@@ -149,9 +149,10 @@ type Service struct {
 	o       Options
 	log     *slog.Logger
 
-	mu       sync.Mutex
-	channels map[string]cachedChannel // by public key
-	avail    map[int64]cachedAvail    // by team id (0: no team)
+	mu           sync.Mutex
+	channels     map[string]cachedChannel // by public key
+	channelsByID map[int64]cachedChannel
+	avail        map[int64]cachedAvail // by team id (0: no team)
 }
 
 type cachedChannel struct {
@@ -190,7 +191,7 @@ func New(st *store.Store, tickets *ticket.Service, br realtime.Broker, clk desk.
 		o.VisitGap = 30 * time.Minute
 	}
 	s := &Service{st: st, tickets: tickets, br: br, clk: clk, o: o, log: o.Logger,
-		channels: map[string]cachedChannel{}, avail: map[int64]cachedAvail{}}
+		channels: map[string]cachedChannel{}, channelsByID: map[int64]cachedChannel{}, avail: map[int64]cachedAvail{}}
 	tickets.SetOutbox(s)
 	return s
 }
@@ -243,5 +244,6 @@ func eventEntry(event, name string, agentID int64) desk.ChatEntry {
 func (s *Service) forget(key string) {
 	s.mu.Lock()
 	delete(s.channels, key)
+	clear(s.channelsByID) // changes are rare: no need to find its id
 	s.mu.Unlock()
 }
