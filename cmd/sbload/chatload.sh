@@ -47,7 +47,7 @@ token=$("$work/switchboard" token create --email load@example.com)
 key=$("$work/chatsetup" -agent load@example.com -origin "$url")
 "$work/switchboard" serve >"$work/serve.log" 2>&1 &
 pid=$!
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$work"' EXIT
+trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$work"' EXIT
 for _ in $(seq 100); do curl -fs -o /dev/null "$url/readyz" && break; sleep 0.1; done
 
 echo "== $engine, $n visitors, load average $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores, open files $(ulimit -n)"
