@@ -335,8 +335,16 @@ const hubBuffer = 8192
 // listener reconnected) it subscribes again and every connection
 // catches up from the database.
 func (h *Hub) Run(ctx context.Context) error {
-	touch := time.NewTicker(TouchInterval)
-	defer touch.Stop()
+	// Recording who is connected takes a write transaction per 500
+	// visitors, which may wait for the database: it runs beside the
+	// routing, which must never wait for it (at 10,000 widgets it held
+	// every delivery up for 300-800 ms every TouchInterval).
+	touched := make(chan struct{})
+	go func() {
+		defer close(touched)
+		h.touch(ctx)
+	}()
+	defer func() { <-touched }()
 	for {
 		var ch <-chan realtime.Event
 		var cancel func()
@@ -353,10 +361,6 @@ func (h *Hub) Run(ctx context.Context) error {
 				select {
 				case <-ctx.Done():
 					return ctx.Err()
-				case <-touch.C:
-					if err := h.svc.TouchVisitors(ctx, h.visitorIDs()); err != nil && ctx.Err() == nil {
-						h.svc.log.Warn("chat: record connected visitors", "err", err)
-					}
 				case ev, ok := <-ch:
 					if !ok {
 						return nil
@@ -369,5 +373,22 @@ func (h *Hub) Run(ctx context.Context) error {
 			return nil
 		}
 		h.resyncAll()
+	}
+}
+
+// touch records every TouchInterval which visitors are connected, until
+// ctx is done.
+func (h *Hub) touch(ctx context.Context) {
+	t := time.NewTicker(TouchInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := h.svc.TouchVisitors(ctx, h.visitorIDs()); err != nil && ctx.Err() == nil {
+				h.svc.log.Warn("chat: record connected visitors", "err", err)
+			}
+		}
 	}
 }
