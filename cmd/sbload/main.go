@@ -1,14 +1,21 @@
-// Command sbload is a small load generator for Switchboard's REST API. It
-// creates tickets or lists a filtered inbox view with a fixed number of
-// concurrent clients, for a bounded time or number of requests, and prints
-// requests per second and latency percentiles. It only ever sends requests
-// to the URL it is given.
+// Command sbload is a small load generator for Switchboard. In create and
+// list mode it creates tickets or lists a filtered inbox view over the
+// REST API with a fixed number of concurrent clients, for a bounded time
+// or number of requests, and prints requests per second and latency
+// percentiles. In chat mode it holds many chat widgets open (WebSocket),
+// lets some of them chat while an agent follows the event stream and
+// answers over the API, and prints delivery latencies both ways, losses
+// and duplicates, and the server's memory (see chat.go). It only ever
+// sends requests to the URL it is given.
 //
 //	sbload -url http://127.0.0.1:8080 -token TOKEN -clients 4 -duration 10s -mode create
 //	sbload -url http://127.0.0.1:8080 -token TOKEN -n 5000 -mode list -query 'status=new,open'
+//	sbload -url http://127.0.0.1:8080 -token TOKEN -mode chat -key KEY -email agent@example.com -password-stdin \
+//	  -visitors 10000 -chatting 0.1 -interval 10s -duration 60s -pid "$(pidof switchboard)"
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -46,6 +53,7 @@ type options struct {
 	mode     string
 	query    string
 	timeout  time.Duration
+	chat     chatOptions
 }
 
 func main() {
@@ -56,6 +64,18 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
+	if opts.mode == "chat" {
+		res, err := runChat(ctx, opts)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "sbload:", err)
+			os.Exit(1)
+		}
+		res.print(os.Stdout, opts)
+		if res.failed() {
+			os.Exit(1)
+		}
+		return
+	}
 	res, err := run(ctx, opts)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "sbload:", err)
@@ -71,16 +91,27 @@ func parseFlags(args []string) (options, error) {
 	fs := flag.NewFlagSet("sbload", flag.ContinueOnError)
 	rawURL := fs.String("url", "http://127.0.0.1:8080", "base URL of the Switchboard server (the only host contacted)")
 	token := fs.String("token", os.Getenv("SWITCHBOARD_TOKEN"), "API token (default $SWITCHBOARD_TOKEN)")
-	clients := fs.Int("clients", 4, "concurrent clients")
+	clients := fs.Int("clients", 4, "concurrent clients (chat mode: the agent's reply workers)")
 	duration := fs.Duration("duration", 10*time.Second, "how long to run (ignored with -n)")
 	n := fs.Int64("n", 0, "total number of requests (0: run for -duration)")
-	mode := fs.String("mode", "create", "create (POST /api/v1/tickets) or list (GET /api/v1/tickets)")
+	mode := fs.String("mode", "create", "create (POST /api/v1/tickets), list (GET /api/v1/tickets) or chat (widgets and an agent)")
 	query := fs.String("query", "status=new,open&limit=25", "query string of the list request")
 	timeout := fs.Duration("timeout", 10*time.Second, "timeout of one request")
+	var chat chatOptions
+	chatFlags(fs, &chat)
+	pwStdin := fs.Bool("password-stdin", false, "chat mode: read the agent's password from the first line of standard input (default $SBLOAD_PASSWORD)")
 	if err := fs.Parse(args); err != nil {
 		return options{}, err
 	}
-	o := options{token: *token, clients: *clients, duration: *duration, n: *n, mode: *mode, query: *query, timeout: *timeout}
+	o := options{token: *token, clients: *clients, duration: *duration, n: *n, mode: *mode, query: *query, timeout: *timeout, chat: chat}
+	o.chat.password = os.Getenv("SBLOAD_PASSWORD")
+	if *pwStdin {
+		line, err := bufio.NewReader(os.Stdin).ReadString('\n')
+		if err != nil && line == "" {
+			return o, fmt.Errorf("read the password from standard input: %w", err)
+		}
+		o.chat.password = strings.TrimRight(line, "\r\n")
+	}
 	u, err := url.Parse(*rawURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return o, fmt.Errorf("-url must be an http(s) URL, got %q", *rawURL)
@@ -89,14 +120,16 @@ func parseFlags(args []string) (options, error) {
 	switch {
 	case o.token == "":
 		return o, errors.New("-token (or $SWITCHBOARD_TOKEN) is required")
-	case o.mode != "create" && o.mode != "list":
-		return o, fmt.Errorf("-mode must be create or list, got %q", o.mode)
+	case o.mode != "create" && o.mode != "list" && o.mode != "chat":
+		return o, fmt.Errorf("-mode must be create, list or chat, got %q", o.mode)
 	case o.clients < 1 || o.clients > maxClients:
 		return o, fmt.Errorf("-clients must be 1..%d", maxClients)
 	case o.n < 0 || o.n > maxRequests:
 		return o, fmt.Errorf("-n must be 0..%d", maxRequests)
 	case o.n == 0 && (o.duration <= 0 || o.duration > maxDuration):
 		return o, fmt.Errorf("-duration must be in (0, %s]", maxDuration)
+	case o.mode == "chat":
+		return o, o.chat.check(o.base, o.duration)
 	}
 	return o, nil
 }

@@ -23,6 +23,7 @@ type sseEvent struct {
 	Data struct {
 		Type     string `json:"type"`
 		TicketID int64  `json:"ticket_id"`
+		Self     bool   `json:"self"` // the signed-in agent caused it
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"switchboard/internal/desk"
@@ -300,11 +301,25 @@ func (s *Service) identify(ctx context.Context, tx *store.Tx, vis *desk.ChatVisi
 	return nil
 }
 
-// channelFor returns the visitor's channel.
+// channelFor returns the visitor's channel, cached for channelTTL like
+// the channel by key (every message and every widget connection asks).
 func (s *Service) channelFor(ctx context.Context, v Visitor) (desk.ChatChannel, error) {
-	ch, err := s.st.Read().ChatChannel(ctx, v.ChannelID)
-	if err != nil {
-		return ch, err
+	now := time.Now()
+	s.mu.Lock()
+	cc, ok := s.channelsByID[v.ChannelID]
+	s.mu.Unlock()
+	ch := cc.ch
+	if !ok || now.Sub(cc.at) >= channelTTL {
+		var err error
+		if ch, err = s.st.Read().ChatChannel(ctx, v.ChannelID); err != nil {
+			return ch, err
+		}
+		s.mu.Lock()
+		if len(s.channelsByID) > 10000 {
+			clear(s.channelsByID)
+		}
+		s.channelsByID[v.ChannelID] = cachedChannel{ch: ch, at: now}
+		s.mu.Unlock()
 	}
 	if !ch.Active {
 		return ch, desk.Errorf(desk.ENotFound, "This chat is switched off.")

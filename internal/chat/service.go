@@ -18,6 +18,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/mail"
+	"reflect"
 	"sync"
 	"time"
 
@@ -97,6 +98,14 @@ func Decode(ev realtime.Event, dst any) bool {
 	if ev.Data == nil {
 		return false
 	}
+	// The publisher's own value (or one the hub decoded already) is
+	// copied as it is; only JSON from elsewhere goes through encoding.
+	if d := reflect.ValueOf(dst); d.Kind() == reflect.Pointer && !d.IsNil() {
+		if v := reflect.ValueOf(ev.Data); v.Type() == d.Elem().Type() {
+			d.Elem().Set(v)
+			return true
+		}
+	}
 	b, err := json.Marshal(ev.Data)
 	if err != nil {
 		return false
@@ -140,9 +149,10 @@ type Service struct {
 	o       Options
 	log     *slog.Logger
 
-	mu       sync.Mutex
-	channels map[string]cachedChannel // by public key
-	avail    map[int64]cachedAvail    // by team id (0: no team)
+	mu           sync.Mutex
+	channels     map[string]cachedChannel // by public key
+	channelsByID map[int64]cachedChannel
+	avail        map[int64]cachedAvail // by team id (0: no team)
 }
 
 type cachedChannel struct {
@@ -181,7 +191,7 @@ func New(st *store.Store, tickets *ticket.Service, br realtime.Broker, clk desk.
 		o.VisitGap = 30 * time.Minute
 	}
 	s := &Service{st: st, tickets: tickets, br: br, clk: clk, o: o, log: o.Logger,
-		channels: map[string]cachedChannel{}, avail: map[int64]cachedAvail{}}
+		channels: map[string]cachedChannel{}, channelsByID: map[int64]cachedChannel{}, avail: map[int64]cachedAvail{}}
 	tickets.SetOutbox(s)
 	return s
 }
@@ -234,5 +244,6 @@ func eventEntry(event, name string, agentID int64) desk.ChatEntry {
 func (s *Service) forget(key string) {
 	s.mu.Lock()
 	delete(s.channels, key)
+	clear(s.channelsByID) // changes are rare: no need to find its id
 	s.mu.Unlock()
 }

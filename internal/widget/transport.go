@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
@@ -311,10 +312,25 @@ func (h *handler) websocket(w http.ResponseWriter, r *http.Request) {
 		}
 		return nil
 	}
+	// A ping waits for the widget's pong, so it runs beside the pump,
+	// which goes on delivering frames meanwhile (a round trip to a busy
+	// browser can take a while); no pong within writeWait ends the
+	// connection.
+	var pinging atomic.Bool
 	ping := func() error {
-		pctx, c := context.WithTimeout(ctx, writeWait)
-		defer c()
-		return ws.Ping(pctx)
+		if !pinging.CompareAndSwap(false, true) {
+			return nil // the last one is still waiting
+		}
+		go func() {
+			defer pinging.Store(false)
+			pctx, c := context.WithTimeout(ctx, writeWait)
+			defer c()
+			if err := ws.Ping(pctx); err != nil && ctx.Err() == nil {
+				h.log.Info("chat websocket ping failed", "visitor", v.VisitorID, "err", err)
+				cancel()
+			}
+		}()
+		return nil
 	}
 	if err := h.pump(ctx, conn, write, ping, replies); err != nil && ctx.Err() == nil {
 		h.log.Info("chat websocket ended", "visitor", v.VisitorID, "err", err)
