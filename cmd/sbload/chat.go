@@ -219,8 +219,8 @@ type chatRun struct {
 	resyncs       atomic.Int64
 	rampResyncs   atomic.Int64 // of which before the chat phase
 	chatting      atomic.Bool  // the chat phase has begun
-	sendsDone     atomic.Bool // the chat phase is over: connections may end
-	connectErrs   sync.Map    // error text → *atomic.Int64
+	sendsDone     atomic.Bool  // the chat phase is over: connections may end
+	connectErrs   sync.Map     // error text → *atomic.Int64
 
 	replyJobs chan int64
 	clients   sync.Map // source address index → *http.Client
