@@ -275,6 +275,9 @@ func runChat(ctx context.Context, o options) (*chatResult, error) {
 	if err := r.signIn(ctx); err != nil {
 		return nil, err
 	}
+	if err := r.goOnline(ctx); err != nil {
+		fmt.Fprintf(os.Stderr, "sbload: could not set the agent online for chats (%v); going on\n", err)
+	}
 	mem := newMemSampler(ctx, o.base, c.pid)
 	defer mem.stop()
 
@@ -400,6 +403,36 @@ func (r *chatRun) signIn(ctx context.Context) error {
 	resp.Body.Close()
 	if resp.StatusCode >= 400 || bytes.Contains(page, []byte(`name="password"`)) {
 		return fmt.Errorf("sign in as %s refused (status %d)", r.c.email, resp.StatusCode)
+	}
+	return nil
+}
+
+var pageCSRF = regexp.MustCompile(`data-csrf="([^"]+)"`)
+
+// goOnline sets the agent's chat status to online, as the agent app's
+// switch does, so the widgets show an agent available and new chats ring.
+func (r *chatRun) goOnline(ctx context.Context) error {
+	get, _ := http.NewRequestWithContext(ctx, "GET", r.base.JoinPath("/").String(), nil)
+	resp, err := r.api.Do(get)
+	if err != nil {
+		return err
+	}
+	page, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
+	resp.Body.Close()
+	m := pageCSRF.FindSubmatch(page)
+	if m == nil {
+		return fmt.Errorf("no CSRF token on %s (status %d)", get.URL, resp.StatusCode)
+	}
+	post, _ := http.NewRequestWithContext(ctx, "POST", r.base.JoinPath("/chats/status").String(), strings.NewReader("status=online&next=/"))
+	post.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	post.Header.Set("X-CSRF-Token", string(m[1]))
+	if resp, err = r.api.Do(post); err != nil {
+		return err
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode >= 400 {
+		return fmt.Errorf("POST /chats/status: status %d", resp.StatusCode)
 	}
 	return nil
 }

@@ -90,6 +90,9 @@ func TestRunChat(t *testing.T) {
 	var out strings.Builder
 	res.print(&out, o)
 	t.Log("\n" + out.String())
+	if st, err := svc.Chat.Status(ctx, desk.Actor{Kind: desk.ActorAgent, AgentID: ag.ID, Role: desk.RoleAgent}); err != nil || st != desk.AgentOnline {
+		t.Errorf("the agent's chat status is %q (%v), want online", st, err)
+	}
 	if res.failed() || res.connected != 40 || res.chatting != 20 || len(res.agentLat[0]) < 20 || len(res.replyLat) < 10 {
 		t.Errorf("run failed or too small")
 	}

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Load test of live chat: builds switchboard, sbload and chatsetup, starts a
-# fresh server on loopback (SQLite in a temporary directory, or a fresh
+# Load test of live chat: builds switchboard and sbload, starts a fresh
+# server on loopback (SQLite in a temporary directory, or a fresh
 # PostgreSQL database "sbchat" on the local server), makes an agent with a
-# password and a token, a chat channel for the server's own origin with
-# the agent online, and runs sbload in chat mode with N visitors: their
-# widgets connect at -ramp per second, -chatting of them chat, the agent
-# follows the event stream and answers over the API. sbload samples the
+# password and a token and a chat channel for the server's own origin
+# (`switchboard chat add`), and runs sbload in chat mode with N visitors:
+# the agent signs in, goes online and follows the event stream, the
+# widgets connect at -ramp per second, -chatting of them chat, and the
+# agent answers -reply of their messages over the API. sbload samples the
 # server's resident memory and CPU from /proc.
 #
 #   cmd/sbload/chatload.sh sqlite|postgres N [sbload flags...]
@@ -22,8 +23,7 @@ shift 2
 root=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-(cd "$root" && go build -o "$work/switchboard" ./cmd/switchboard && go build -o "$work/sbload" ./cmd/sbload &&
-  go build -o "$work/chatsetup" ./cmd/sbload/chatsetup)
+(cd "$root" && go build -o "$work/switchboard" ./cmd/switchboard && go build -o "$work/sbload" ./cmd/sbload)
 
 ulimit -n "$(ulimit -Hn)"
 if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt $((n + 200)) ]; then
@@ -44,7 +44,8 @@ fi
 password=$(head -c 18 /dev/urandom | base64)
 printf '%s\n' "$password" | "$work/switchboard" user add --email load@example.com --name "Load Agent" --role agent --password-stdin >/dev/null
 token=$("$work/switchboard" token create --email load@example.com)
-key=$("$work/chatsetup" -agent load@example.com -origin "$url")
+snippet=$("$work/switchboard" chat add --name "Load test" --origin "$url" --base-url "$url" 2>/dev/null)
+key=$(printf '%s' "$snippet" | sed -n 's/.*data-channel="\([^"]*\)".*/\1/p')
 "$work/switchboard" serve >"$work/serve.log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$work"' EXIT

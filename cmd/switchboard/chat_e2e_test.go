@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -19,40 +20,20 @@ import (
 
 	"switchboard/internal/chat"
 	"switchboard/internal/desk"
-	"switchboard/internal/store"
-	"switchboard/internal/team"
-	"switchboard/internal/ticket"
 )
 
 const chatOrigin = "https://shop.example.com"
 
-// addChatChannel makes a chat channel for chatOrigin in the instance's
-// database, puts the agent online for chats, and returns the channel's
-// public key.
-func addChatChannel(t *testing.T, in *instance, agentEmail string) string {
+// addChatChannel makes a chat channel for chatOrigin with `switchboard
+// chat add` and returns its public key (from the embed snippet it prints).
+func addChatChannel(t *testing.T, in *instance) string {
 	t.Helper()
-	var key string
-	withStore(t, in, func(st *store.Store) {
-		ctx := context.Background()
-		svc := chat.New(st, ticket.New(st, nil, nil), nil, nil, chat.Options{})
-		ch, err := svc.CreateChannel(ctx, desk.System, chat.ChannelInput{Name: "Shop", Origins: []string{chatOrigin}, Active: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		ag, err := team.New(st, nil).AgentByEmail(ctx, desk.System, agentEmail)
-		if err != nil {
-			t.Fatal(err)
-		}
-		a := desk.Actor{Kind: desk.ActorAgent, AgentID: ag.ID, Name: ag.Name, Role: ag.Role}
-		if err := svc.SetStatus(ctx, a, desk.AgentOnline); err != nil {
-			t.Fatal(err)
-		}
-		if err := svc.Heartbeat(ctx, a); err != nil {
-			t.Fatal(err)
-		}
-		key = ch.PublicKey
-	})
-	return key
+	out := in.mustRun("", "chat", "add", "--name", "Shop", "--origin", chatOrigin)
+	m := regexp.MustCompile(`data-channel="([^"]+)"`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("chat add printed no snippet: %q", out)
+	}
+	return m[1]
 }
 
 // visitor is a chat widget's WebSocket to one instance. It checks that
@@ -241,7 +222,7 @@ func TestChatAcrossInstances(t *testing.T) {
 	in.mustRun("", "migrate")
 	in.mustRun("correct-horse-battery\n", "user", "add", "--email", "ana@acme.example", "--name", "Ana Horvat", "--role", "agent", "--password-stdin")
 	token := strings.TrimSpace(in.mustRun("", "token", "create", "--email", "ana@acme.example"))
-	key := addChatChannel(t, in, "ana@acme.example")
+	key := addChatChannel(t, in)
 
 	a, _ := in.serve()
 	b, _ := in.serve()
