@@ -81,18 +81,60 @@ func (a *app) newChatWatch(r *http.Request, rq *request) *chatWatch {
 
 // beat records the agent's heartbeat and reloads their teams.
 func (cw *chatWatch) beat(ctx context.Context) {
+	if teams, ok := cw.heartbeat(ctx); ok {
+		cw.teams = teams
+	}
+}
+
+// heartbeat records the agent's heartbeat and returns their teams (ok
+// false when they could not be read). It touches no state of the watch,
+// so the stream runs it beside its event loop, which must keep draining
+// the broker while the database is slow.
+func (cw *chatWatch) heartbeat(ctx context.Context) (map[int64]bool, bool) {
 	if cw.a.cfg.Chat == nil {
-		return
+		return nil, false
 	}
 	if err := cw.a.cfg.Chat.Heartbeat(ctx, cw.actor); err != nil && ctx.Err() == nil {
 		cw.a.log.WarnContext(ctx, "web: chat heartbeat", "agent", cw.actor.AgentID, "err", err)
 	}
-	if ag, err := cw.a.cfg.Team.Agent(ctx, cw.actor, cw.actor.AgentID); err == nil {
-		cw.teams = map[int64]bool{}
-		for _, id := range ag.TeamIDs {
-			cw.teams[id] = true
-		}
+	ag, err := cw.a.cfg.Team.Agent(ctx, cw.actor, cw.actor.AgentID)
+	if err != nil {
+		return nil, false
 	}
+	teams := map[int64]bool{}
+	for _, id := range ag.TeamIDs {
+		teams[id] = true
+	}
+	return teams, true
+}
+
+// beating sends the agent's heartbeat every chatBeat until ctx ends, in
+// its own goroutine, and hands each fresh set of teams to the stream's
+// loop through the returned channel.
+func (cw *chatWatch) beating(ctx context.Context) <-chan map[int64]bool {
+	out := make(chan map[int64]bool, 1)
+	if cw.a.cfg.Chat == nil {
+		return out
+	}
+	go func() {
+		t := time.NewTicker(chatBeat)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if teams, ok := cw.heartbeat(ctx); ok {
+					select {
+					case <-out: // the loop has not taken the last set: this one is newer
+					default:
+					}
+					out <- teams
+				}
+			}
+		}
+	}()
+	return out
 }
 
 // visitorsDue fires when gathered visitor moves are due (nil: none).

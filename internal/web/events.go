@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -32,8 +33,9 @@ func (a *app) events(w http.ResponseWriter, r *http.Request, rq *request) error 
 	ch, cancel := a.cfg.Broker.Subscribe()
 	defer cancel()
 	cw := a.newChatWatch(r, rq)
-	beat := time.NewTicker(chatBeat)
-	defer beat.Stop()
+	bctx, stopBeat := context.WithCancel(r.Context())
+	defer stopBeat()
+	teams := cw.beating(bctx)
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-store")
@@ -55,8 +57,8 @@ func (a *app) events(w http.ResponseWriter, r *http.Request, rq *request) error 
 			if _, err := fmt.Fprint(w, ": ping\n\n"); err != nil {
 				return nil
 			}
-		case <-beat.C:
-			cw.beat(r.Context())
+		case t := <-teams:
+			cw.teams = t
 			continue
 		case <-cw.visitorsDue():
 			if err := writeEvent(w, "chat", cw.flushVisitors()); err != nil {
