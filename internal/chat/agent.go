@@ -171,6 +171,13 @@ func (s *Service) Accept(ctx context.Context, a desk.Actor, chatID int64) (desk.
 	return c, nil
 }
 
+// MayManage reports whether the actor may transfer or end chat c: its
+// agent, anyone while no agent has it, or an administrator. (Whether the
+// chat is still open is checked apart.)
+func MayManage(a desk.Actor, c desk.Chat) bool {
+	return c.Agent == nil || c.Agent.ID == a.AgentID || a.IsAdmin()
+}
+
 // Transfer hands an open chat to another agent (toAgent) or back to a
 // team's queue (toTeam), where it rings that team. Only the chat's agent
 // or an admin may transfer it.
@@ -191,7 +198,7 @@ func (s *Service) Transfer(ctx context.Context, a desk.Actor, chatID int64, toAg
 		if !c.Open() {
 			return desk.Errorf(desk.EConflict, "This chat has ended.")
 		}
-		if c.Agent != nil && c.Agent.ID != a.AgentID && !a.IsAdmin() {
+		if !MayManage(a, c) {
 			return desk.Errorf(desk.EForbidden, "Only %s or an administrator can transfer this chat.", c.Agent.Name)
 		}
 		u := desk.TicketUpdate{}
@@ -257,7 +264,7 @@ func (s *Service) End(ctx context.Context, a desk.Actor, chatID int64, resolve b
 		if !c.Open() {
 			return desk.Errorf(desk.EConflict, "This chat has already ended.")
 		}
-		if c.Agent != nil && c.Agent.ID != a.AgentID && !a.IsAdmin() {
+		if !MayManage(a, c) {
 			return desk.Errorf(desk.EForbidden, "Only %s or an administrator can end this chat.", c.Agent.Name)
 		}
 		if e, err = s.end(ctx, tx, &c, desk.AuthorAgent, a.Name, a.AgentID); err != nil {

@@ -93,7 +93,7 @@ func (a *app) loadChat(r *http.Request, rq *request, svc *chat.Service, side boo
 		return nil, err
 	}
 	v := &chatView{C: c, Mine: c.Agent != nil && c.Agent.ID == rq.actor.AgentID}
-	v.Manage = c.Open() && (v.Mine || c.Agent == nil || rq.actor.IsAdmin())
+	v.Manage = c.Open() && chat.MayManage(rq.actor, c)
 	msgs, err := a.cfg.Tickets.Messages(ctx, rq.actor, c.TicketID)
 	if err != nil {
 		return nil, err
