@@ -17,18 +17,13 @@ import (
 	"switchboard/internal/ticket"
 )
 
-// normalizeEmail returns the lower-cased bare address, ok false when s is
-// not one address.
+// normalizeEmail is ticket.NormalizeEmail within the 254 characters an
+// address may have (a visitor types it).
 func normalizeEmail(s string) (string, bool) {
-	s = strings.TrimSpace(s)
-	if s == "" || len(s) > 254 {
+	if len(strings.TrimSpace(s)) > 254 {
 		return "", false
 	}
-	a, err := mail.ParseAddress(s)
-	if err != nil || a.Address != s && !strings.EqualFold(a.Address, s) {
-		return "", false
-	}
-	return strings.ToLower(a.Address), true
+	return ticket.NormalizeEmail(s)
 }
 
 // File is a file a visitor sends in a chat.

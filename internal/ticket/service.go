@@ -153,7 +153,7 @@ func (s *Service) CreateTx(ctx context.Context, tx *store.Tx, a desk.Actor, in d
 	if text == "" && len(in.Attachments) == 0 {
 		fields["body"] = "required"
 	}
-	email, ok := normalizeEmail(in.Requester.Email)
+	email, ok := NormalizeEmail(in.Requester.Email)
 	if !ok && in.RequesterID == 0 {
 		fields["requester.email"] = "a valid email address is required"
 	}

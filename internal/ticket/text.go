@@ -49,8 +49,9 @@ func Preview(text string) string {
 	return strings.TrimSpace(string(r[:PreviewLength])) + "…"
 }
 
-// normalizeEmail validates an address and returns it trimmed and lower-cased.
-func normalizeEmail(s string) (string, bool) {
+// NormalizeEmail validates an address and returns it trimmed and lower-cased
+// (ok false when s is not one bare address).
+func NormalizeEmail(s string) (string, bool) {
 	s = strings.TrimSpace(s)
 	a, err := mail.ParseAddress(s)
 	if err != nil || a.Address != s && !strings.EqualFold(a.Address, s) {
