@@ -222,18 +222,13 @@ func (s *Service) Start(ctx context.Context, v Visitor, in StartInput) (Sent, er
 			return err
 		}
 		e := desk.ChatEntry{Kind: desk.EntryMessage, Author: desk.AuthorVisitor, Name: vis.Name, MessageID: m.ID,
-			ClientID: in.ClientID, Body: text, CreatedAt: now}
+			ClientID: in.ClientID, Body: text, CreatedAt: now, Files: m.Attachments}
 		if err := s.appendEntry(ctx, tx, c, &e); err != nil {
 			return err
 		}
-		if c, err = tx.Chat(ctx, c.ID); err != nil {
-			return err
-		}
-		es, err := tx.ChatEntries(ctx, c.ID, e.Seq-1, 1)
-		if err != nil {
-			return err
-		}
-		out = Sent{Chat: c, Entry: es[0]}
+		// What a read of the chat would add, known here already.
+		c.LastSeq, c.TicketNumber, c.Preview, c.VisitorName = e.Seq, t.Number, t.Preview, orName(vis.Name, vis.Email)
+		out = Sent{Chat: c, Entry: e}
 		created = true
 		return nil
 	})
