@@ -16,6 +16,8 @@
 # raises the soft limit to the hard one (ulimit -Hn) and refuses N beyond.
 # PostgreSQL: SBLOAD_PG (default postgres://postgres@127.0.0.1:5432) is the
 # server; the database "sbchat" on it is dropped and recreated.
+# SBLOAD_LOG=FILE keeps the server's log there (with GODEBUG=gctrace=1 in
+# the environment it holds the garbage collector's trace too).
 set -euo pipefail
 engine=${1:?usage: chatload.sh sqlite|postgres N [sbload flags...]}
 n=${2:?usage: chatload.sh sqlite|postgres N [sbload flags...]}
@@ -48,7 +50,7 @@ snippet=$("$work/switchboard" chat add --name "Load test" --origin "$url" --base
 key=$(printf '%s' "$snippet" | sed -n 's/.*data-channel="\([^"]*\)".*/\1/p')
 "$work/switchboard" serve >"$work/serve.log" 2>&1 &
 pid=$!
-trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; [ -z "${SBLOAD_LOG:-}" ] || cp "$work/serve.log" "$SBLOAD_LOG"; rm -rf "$work"' EXIT
 for _ in $(seq 100); do curl -fs -o /dev/null "$url/readyz" && break; sleep 0.1; done
 
 echo "== $engine, $n visitors, load average $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores, open files $(ulimit -n)"

@@ -153,6 +153,9 @@ func (s *Store) writeSQLite(ctx context.Context, fn func(tx *Tx) error, durable 
 		return fmt.Errorf("store: commit: %w", mapErr(err))
 	}
 	done = true
+	if s.ckpt != nil {
+		s.ckpt.committed()
+	}
 	tx.committed()
 	return nil
 }

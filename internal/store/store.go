@@ -71,6 +71,7 @@ type Store struct {
 	// SQLite only: the single writer and the read pool's statements.
 	writer    *writer
 	readStmts readStmts
+	ckpt      *checkpointer
 	// authGen counts committed changes to agents and API tokens (see
 	// AuthGeneration).
 	authGen atomic.Uint64
@@ -117,10 +118,12 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 func openSQLite(ctx context.Context, path string) (*Store, error) {
 	base := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)" +
 		"&_pragma=synchronous(NORMAL)&_pragma=journal_mode(WAL)&_pragma=cache_size(-16000)&_pragma=mmap_size(268435456)"
-	// The writer checkpoints the WAL every 8000 pages (32 MiB) rather than
-	// SQLite's 1000: every create rewrites the same right-most leaf of
-	// each index, so a rarer checkpoint copies each of those pages to the
-	// database once for many more transactions, and fsyncs less often.
+	// The checkpointer (checkpoint.go) copies the WAL into the database
+	// each second on its own connection, off the writer's commits. The
+	// writer's own auto-checkpoint stays as a backstop, at 8000 pages
+	// (32 MiB) rather than SQLite's 1000: a transaction bigger than that
+	// between two background checkpoints (an import) then checkpoints
+	// itself, once for many pages.
 	w, err := sql.Open("sqlite", base+"&_txlock=immediate&_pragma=wal_autocheckpoint(8000)")
 	if err != nil {
 		return nil, fmt.Errorf("store: open sqlite %s: %w", path, err)
@@ -147,7 +150,16 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 	n := max(4, runtime.NumCPU()*2)
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
-	return &Store{engine: EngineSQLite, write: w, read: r, writer: newWriter()}, nil
+	c, err := sql.Open("sqlite", base)
+	if err != nil {
+		w.Close()
+		r.Close()
+		return nil, fmt.Errorf("store: open sqlite checkpointer %s: %w", path, err)
+	}
+	c.SetMaxOpenConns(1)
+	c.SetMaxIdleConns(1)
+	c.SetConnMaxLifetime(0)
+	return &Store{engine: EngineSQLite, write: w, read: r, writer: newWriter(), ckpt: startCheckpointer(c)}, nil
 }
 
 func openPostgres(ctx context.Context, raw string) (*Store, error) {
@@ -229,8 +241,12 @@ func (s *Store) Close() error {
 		s.writer.reset()
 	}
 	var err error
+	if s.ckpt != nil {
+		err = s.ckpt.close()
+	}
 	if s.engine == EngineSQLite {
-		_, err = s.write.Exec("PRAGMA optimize") // statistics for the next start
+		_, e := s.write.Exec("PRAGMA optimize") // statistics for the next start
+		err = errors.Join(err, e)
 	}
 	err = errors.Join(err, s.write.Close())
 	if s.read != s.write {
