@@ -64,6 +64,7 @@ type chatOptions struct {
 	pid      int           // the server's process id, for its memory and CPU
 	perIP    int           // visitors per loopback source address (0: one address)
 	drain    time.Duration // how long to wait for deliveries after the last send
+	slow     time.Duration // deliveries slower than this are listed by when they were sent
 }
 
 func chatFlags(fs interface {
@@ -84,6 +85,7 @@ func chatFlags(fs interface {
 	fs.IntVar(&c.pid, "pid", 0, "chat mode: the server's process id, to sample its resident memory and CPU from /proc (default: its /metrics)")
 	fs.IntVar(&c.perIP, "per-ip", 16, "chat mode: visitors per loopback source address 127.1.x.y (the widget's limits are per address); 0 uses one")
 	fs.DurationVar(&c.drain, "drain", 15*time.Second, "chat mode: how long to wait for the last deliveries")
+	fs.DurationVar(&c.slow, "slow", 50*time.Millisecond, "chat mode: list the seconds in which deliveries slower than this were sent (to find them in the server's log)")
 }
 
 func (c *chatOptions) check(base *url.URL, duration time.Duration) error {
@@ -104,6 +106,8 @@ func (c *chatOptions) check(base *url.URL, duration time.Duration) error {
 		return fmt.Errorf("-agents must be 1..%d", maxAgents)
 	case c.perIP < 0 || c.drain <= 0 || c.drain > time.Minute:
 		return errors.New("-per-ip must be ≥ 0 and -drain in (0, 1m]")
+	case c.slow <= 0:
+		return errors.New("-slow must be positive")
 	case duration <= 0 || duration > maxDuration:
 		return fmt.Errorf("-duration must be in (0, %s]", maxDuration)
 	}
@@ -141,10 +145,55 @@ type matcher struct {
 	sent    map[int64][]time.Time // not yet arrived
 	arrived map[int64][]time.Time // not (yet) sent: early, or duplicates
 	lat     []time.Duration
+	slow    slowSends
 }
 
-func newMatcher() *matcher {
-	return &matcher{sent: map[int64][]time.Time{}, arrived: map[int64][]time.Time{}}
+func newMatcher(slow time.Duration) *matcher {
+	return &matcher{sent: map[int64][]time.Time{}, arrived: map[int64][]time.Time{}, slow: slowSends{limit: slow}}
+}
+
+// slowSends keeps when the deliveries slower than limit were sent, to
+// find the moments of a stall in the server's log.
+type slowSends struct {
+	limit time.Duration
+	at    []time.Time
+}
+
+func (s *slowSends) add(sent time.Time, d time.Duration) {
+	if d > s.limit {
+		s.at = append(s.at, sent)
+	}
+}
+
+// String gives how many there were and, for the (at most 8) seconds in
+// which most of them were sent, the second (wall clock, UTC) and how many,
+// in time order: one stall shows as one or two seconds, a spread as many.
+func (s slowSends) String() string {
+	if len(s.at) == 0 {
+		return fmt.Sprintf("none over %s", s.limit)
+	}
+	count := map[time.Time]int{}
+	for _, t := range s.at {
+		count[t.UTC().Truncate(time.Second)]++
+	}
+	secs := slices.Collect(maps.Keys(count))
+	slices.SortFunc(secs, func(a, b time.Time) int {
+		if c := count[b] - count[a]; c != 0 {
+			return c
+		}
+		return a.Compare(b)
+	})
+	secs = secs[:min(len(secs), 8)]
+	slices.SortFunc(secs, time.Time.Compare)
+	parts := make([]string, len(secs))
+	for i, t := range secs {
+		parts[i] = fmt.Sprintf("%s×%d", t.Format("15:04:05"), count[t])
+	}
+	more := ""
+	if len(count) > len(secs) {
+		more = fmt.Sprintf(" and %d more seconds", len(count)-len(secs))
+	}
+	return fmt.Sprintf("%d over %s, sent in %s%s", len(s.at), s.limit, strings.Join(parts, " "), more)
 }
 
 func (m *matcher) send(ticket int64, at time.Time) {
@@ -152,6 +201,7 @@ func (m *matcher) send(ticket int64, at time.Time) {
 	defer m.mu.Unlock()
 	if a := m.arrived[ticket]; len(a) > 0 {
 		m.lat = append(m.lat, a[0].Sub(at))
+		m.slow.add(at, a[0].Sub(at))
 		m.arrived[ticket] = a[1:]
 		return
 	}
@@ -163,6 +213,7 @@ func (m *matcher) arrive(ticket int64, at time.Time) {
 	defer m.mu.Unlock()
 	if s := m.sent[ticket]; len(s) > 0 {
 		m.lat = append(m.lat, at.Sub(s[0]))
+		m.slow.add(s[0], at.Sub(s[0]))
 		m.sent[ticket] = s[1:]
 		return
 	}
@@ -201,6 +252,7 @@ type chatRun struct {
 	replies     map[int64]pendingReply // by reply number, until seen
 	repliedSeen map[int64]bool
 	replyLat    []time.Duration
+	replySlow   slowSends
 	ackLat      []time.Duration
 	connectLat  []time.Duration
 	errFrames   map[string]int64
@@ -244,6 +296,8 @@ type chatResult struct {
 	connectTime                       time.Duration
 	connectLat, ackLat, replyLat      []time.Duration
 	agentLat                          [][]time.Duration
+	agentSlow                         []slowSends
+	replySlow                         slowSends
 	lost, extra                       []int
 	replyLost, replyLostGone          int
 	replyDup, replyUnknown            int64
@@ -270,7 +324,7 @@ func runChat(ctx context.Context, o options) (*chatResult, error) {
 	tr := &http.Transport{MaxIdleConns: o.clients + c.agents, MaxIdleConnsPerHost: o.clients + c.agents, IdleConnTimeout: 30 * time.Second}
 	defer tr.CloseIdleConnections()
 	r := &chatRun{o: o, c: c, ctx: ctx, base: o.base, replies: map[int64]pendingReply{}, repliedSeen: map[int64]bool{},
-		errFrames: map[string]int64{}, byTicket: map[int64]*widget{}, replyJobs: make(chan int64, 10_000),
+		errFrames: map[string]int64{}, byTicket: map[int64]*widget{}, replyJobs: make(chan int64, 10_000), replySlow: slowSends{limit: c.slow},
 		api: &http.Client{Transport: tr, Jar: jar, CheckRedirect: sameHost(o.base)}}
 	if err := r.signIn(ctx); err != nil {
 		return nil, err
@@ -284,7 +338,7 @@ func runChat(ctx context.Context, o options) (*chatResult, error) {
 	// The agent's streams, subscribed before anyone chats.
 	var streams sync.WaitGroup
 	for i := range c.agents {
-		m := newMatcher()
+		m := newMatcher(c.slow)
 		r.matches = append(r.matches, m)
 		ready := make(chan error, 1)
 		streams.Add(1)
@@ -696,6 +750,7 @@ func (r *chatRun) replied(text string, at time.Time) {
 	switch {
 	case ok:
 		r.replyLat = append(r.replyLat, at.Sub(p.at))
+		r.replySlow.add(p.at, at.Sub(p.at))
 		delete(r.replies, n)
 		r.repliedSeen[n] = true
 	case r.repliedSeen[n]:
@@ -804,10 +859,11 @@ func (r *chatRun) collect(res *chatResult) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	res.connected, res.connectFailed, res.dropped = r.connected.Load(), r.connectFailed.Load(), r.dropped.Load()
-	res.connectLat, res.ackLat, res.replyLat = r.connectLat, r.ackLat, r.replyLat
+	res.connectLat, res.ackLat, res.replyLat, res.replySlow = r.connectLat, r.ackLat, r.replyLat, r.replySlow
 	for _, m := range r.matches {
 		lost, extra := m.open()
 		res.agentLat = append(res.agentLat, m.lat)
+		res.agentSlow = append(res.agentSlow, m.slow)
 		res.lost, res.extra = append(res.lost, lost), append(res.extra, extra)
 	}
 	for _, p := range r.replies {
@@ -857,9 +913,11 @@ func (res *chatResult) print(w io.Writer, o options) {
 	for i := range res.agentLat {
 		fmt.Fprintf(w, "visitor→agent (stream %d): %d delivered, %s; lost %d, duplicated %d\n",
 			i+1, len(res.agentLat[i]), dist(res.agentLat[i]), res.lost[i], res.extra[i])
+		fmt.Fprintf(w, "  slow: %s\n", res.agentSlow[i])
 	}
 	fmt.Fprintf(w, "agent→visitor: %d delivered, %s; lost %d, duplicated %d, unknown %d, to dropped visitors %d, replies failed %d, skipped %d\n",
 		len(res.replyLat), dist(res.replyLat), res.replyLost, res.replyDup, res.replyUnknown, res.replyLostGone, res.replyFailed, res.replySkipped)
+	fmt.Fprintf(w, "  slow: %s\n", res.replySlow)
 	fmt.Fprintf(w, "connections dropped: %d; entries out of order: %d; ack timeouts: %d; agent stream resyncs: %d (%d while visitors connected)\n",
 		res.dropped, res.outOfOrder, res.ackTimeouts, res.resyncs, res.rampResyncs)
 	if len(res.errFrames) > 0 {

@@ -5,6 +5,7 @@ import (
 	"net"
 	"strings"
 	"testing"
+	"time"
 
 	"switchboard/internal/chat"
 	"switchboard/internal/desk"
@@ -29,6 +30,7 @@ func TestParseChatFlags(t *testing.T) {
 		{"-agents", "0"},
 		{"-agents", "100"},
 		{"-drain", "0s"},
+		{"-slow", "0s"},
 	}
 	for _, extra := range bad {
 		if _, err := parseFlags(append(append([]string{}, ok...), extra...)); err == nil {
@@ -41,6 +43,27 @@ func TestParseChatFlags(t *testing.T) {
 	}
 	if o, err := parseFlags(append(ok, "-url", "http://desk.example.com/")); err != nil || o.chat.perIP != 0 {
 		t.Errorf("source addresses away from loopback: %+v, %v", o.chat, err)
+	}
+}
+
+// Slow deliveries are counted and grouped by the second they were sent in,
+// the busiest 8 seconds listed in time order.
+func TestSlowSends(t *testing.T) {
+	s := slowSends{limit: 50 * time.Millisecond}
+	if got := s.String(); got != "none over 50ms" {
+		t.Errorf("empty: %q", got)
+	}
+	base := time.Date(2026, 12, 1, 0, 21, 30, 0, time.UTC)
+	s.add(base, 50*time.Millisecond) // not over the limit
+	for i := range 10 {
+		// second i holds i+1 slow sends: seconds 0 and 1 are the least busy.
+		for j := 0; j <= i; j++ {
+			s.add(base.Add(time.Duration(i)*time.Second+time.Duration(j)*time.Millisecond), 60*time.Millisecond)
+		}
+	}
+	want := "55 over 50ms, sent in 00:21:32×3 00:21:33×4 00:21:34×5 00:21:35×6 00:21:36×7 00:21:37×8 00:21:38×9 00:21:39×10 and 2 more seconds"
+	if got := s.String(); got != want {
+		t.Errorf("got  %q\nwant %q", got, want)
 	}
 }
 

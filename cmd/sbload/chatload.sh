@@ -16,8 +16,10 @@
 # raises the soft limit to the hard one (ulimit -Hn) and refuses N beyond.
 # PostgreSQL: SBLOAD_PG (default postgres://postgres@127.0.0.1:5432) is the
 # server; the database "sbchat" on it is dropped and recreated.
-# SBLOAD_LOG=FILE keeps the server's log there (with GODEBUG=gctrace=1 in
-# the environment it holds the garbage collector's trace too).
+# SBLOAD_LOG=FILE keeps the server's log there. With SWITCHBOARD_LOG_LEVEL=debug
+# it lists every write transaction over 100 ms (caller, wait, statements,
+# commit): match their times with the seconds sbload's "slow:" lines give.
+# With GODEBUG=gctrace=1 it holds the garbage collector's trace too.
 set -euo pipefail
 engine=${1:?usage: chatload.sh sqlite|postgres N [sbload flags...]}
 n=${2:?usage: chatload.sh sqlite|postgres N [sbload flags...]}

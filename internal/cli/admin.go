@@ -19,7 +19,7 @@ func runMigrate(ctx context.Context, sio IO, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := openStore(ctx, cfg, true)
+	st, err := openStore(ctx, cfg, true, nil)
 	if err != nil {
 		return err
 	}
@@ -55,7 +55,7 @@ func runUserAdd(ctx context.Context, sio IO, args []string) error {
 		password, generated = generatePassword(), true
 	}
 
-	st, err := openStore(ctx, cfg, true)
+	st, err := openStore(ctx, cfg, true, nil)
 	if err != nil {
 		return err
 	}
@@ -86,7 +86,7 @@ func runTokenCreate(ctx context.Context, sio IO, args []string) error {
 	if strings.TrimSpace(*email) == "" {
 		return usagef("--email is required")
 	}
-	st, err := openStore(ctx, cfg, true)
+	st, err := openStore(ctx, cfg, true, nil)
 	if err != nil {
 		return err
 	}

@@ -48,7 +48,7 @@ func runChatAdd(ctx context.Context, sio IO, args []string) error {
 	if len(origins) == 0 {
 		return usagef("--origin is required: the address of the site that shows the chat, e.g. --origin https://www.example.com")
 	}
-	st, err := openStore(ctx, cfg, true)
+	st, err := openStore(ctx, cfg, true, nil)
 	if err != nil {
 		return err
 	}
@@ -84,7 +84,7 @@ func runChatList(ctx context.Context, sio IO, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := openStore(ctx, cfg, true)
+	st, err := openStore(ctx, cfg, true, nil)
 	if err != nil {
 		return err
 	}

@@ -186,14 +186,15 @@ func newLogger(cfg config.Config, stderr io.Writer) *slog.Logger {
 }
 
 // openStore opens (and, with migrate, migrates) the database cfg names,
-// creating the data directory for SQLite.
-func openStore(ctx context.Context, cfg config.Config, migrate bool) (*store.Store, error) {
+// creating the data directory for SQLite. log (nil: none) receives the
+// store's own reports: slow write transactions, checkpoint failures.
+func openStore(ctx context.Context, cfg config.Config, migrate bool, log *slog.Logger) (*store.Store, error) {
 	if !cfg.Postgres() {
 		if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 			return nil, fmt.Errorf("create data directory: %w", err)
 		}
 	}
-	st, err := store.Open(ctx, store.Config{URL: cfg.DatabaseURL, DataDir: cfg.DataDir})
+	st, err := store.Open(ctx, store.Config{URL: cfg.DatabaseURL, DataDir: cfg.DataDir, Logger: log})
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", cfg.DatabaseLabel(), err)
 	}

@@ -62,7 +62,7 @@ func runMailIngest(ctx context.Context, sio IO, args []string) error {
 		return err
 	}
 
-	st, err := openStore(ctx, cfg, true)
+	st, err := openStore(ctx, cfg, true, nil)
 	if err != nil {
 		return exitError{ExitTempFail, err.Error()}
 	}

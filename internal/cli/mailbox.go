@@ -45,7 +45,7 @@ func runMailboxAdd(ctx context.Context, sio IO, args []string) error {
 	if strings.TrimSpace(address) == "" {
 		return usagef("ADDRESS is required: switchboard mailbox add support@example.com [--name N] [--imap URL] [--smtp URL]")
 	}
-	st, err := openStore(ctx, cfg, true)
+	st, err := openStore(ctx, cfg, true, nil)
 	if err != nil {
 		return err
 	}
@@ -94,7 +94,7 @@ func runMailboxList(ctx context.Context, sio IO, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := openStore(ctx, cfg, true)
+	st, err := openStore(ctx, cfg, true, nil)
 	if err != nil {
 		return err
 	}

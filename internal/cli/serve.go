@@ -33,7 +33,7 @@ func runServe(ctx context.Context, sio IO, args []string) error {
 	log := newLogger(cfg, sio.Stderr)
 	start := time.Now()
 
-	st, err := openStore(ctx, cfg, true)
+	st, err := openStore(ctx, cfg, true, log.With("component", "store"))
 	if err != nil {
 		return err
 	}

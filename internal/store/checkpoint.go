@@ -43,11 +43,15 @@ type checkpointer struct {
 	log     *slog.Logger
 }
 
-func startCheckpointer(db *sql.DB) *checkpointer {
-	c := &checkpointer{db: db, stop: make(chan struct{}), log: slog.Default()}
+func newCheckpointer(db *sql.DB) *checkpointer {
+	return &checkpointer{db: db, stop: make(chan struct{})}
+}
+
+// start runs the checkpointer until close.
+func (c *checkpointer) start(log *slog.Logger) {
+	c.log = log
 	c.done.Add(1)
 	go c.run()
-	return c
 }
 
 // committed tells the checkpointer a write transaction committed.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 )
 
 // maxCachedStmts bounds the prepared statements kept per cache (queries
@@ -104,7 +105,7 @@ func (w *writer) reset() {
 // write connection. durable commits with synchronous=FULL (the WAL is
 // synced before COMMIT returns), so the transaction survives a power loss,
 // not only a crash of the process.
-func (s *Store) writeSQLite(ctx context.Context, fn func(tx *Tx) error, durable bool) (err error) {
+func (s *Store) writeSQLite(ctx context.Context, fn func(tx *Tx) error, durable bool, t *writeTimes) (err error) {
 	w := s.writer
 	select {
 	case w.sem <- struct{}{}:
@@ -145,10 +146,12 @@ func (s *Store) writeSQLite(ctx context.Context, fn func(tx *Tx) error, durable 
 			}
 		}
 	}()
+	t.began = time.Now()
 	tx := &Tx{r: w.conn, w: w, s: s}
 	if err := fn(tx); err != nil {
 		return err
 	}
+	t.ran = time.Now()
 	if _, err := w.conn.ExecContext(context.WithoutCancel(ctx), "COMMIT"); err != nil {
 		return fmt.Errorf("store: commit: %w", mapErr(err))
 	}

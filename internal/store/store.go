@@ -34,6 +34,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -59,6 +60,9 @@ type Config struct {
 	URL string
 	// DataDir holds the SQLite file (switchboard.db) when URL is "".
 	DataDir string
+	// Logger receives slow write transactions and background checkpoint
+	// failures; nil discards them.
+	Logger *slog.Logger
 }
 
 // Store is the database handle shared by all services.
@@ -72,6 +76,7 @@ type Store struct {
 	writer    *writer
 	readStmts readStmts
 	ckpt      *checkpointer
+	log       *slog.Logger
 	// authGen counts committed changes to agents and API tokens (see
 	// AuthGeneration).
 	authGen atomic.Uint64
@@ -87,6 +92,22 @@ func (s *Store) AuthGeneration() uint64 { return s.authGen.Load() }
 
 // Open connects to the database described by cfg. It does not migrate.
 func Open(ctx context.Context, cfg Config) (*Store, error) {
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s, err := open(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	s.log = log
+	if s.ckpt != nil {
+		s.ckpt.start(log)
+	}
+	return s, nil
+}
+
+func open(ctx context.Context, cfg Config) (*Store, error) {
 	switch {
 	case strings.HasPrefix(cfg.URL, "postgres://"), strings.HasPrefix(cfg.URL, "postgresql://"):
 		return openPostgres(ctx, cfg.URL)
@@ -159,7 +180,7 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 	c.SetMaxOpenConns(1)
 	c.SetMaxIdleConns(1)
 	c.SetConnMaxLifetime(0)
-	return &Store{engine: EngineSQLite, write: w, read: r, writer: newWriter(), ckpt: startCheckpointer(c)}, nil
+	return &Store{engine: EngineSQLite, write: w, read: r, writer: newWriter(), ckpt: newCheckpointer(c)}, nil
 }
 
 func openPostgres(ctx context.Context, raw string) (*Store, error) {
@@ -224,7 +245,7 @@ func (s *Store) Ping(ctx context.Context) error {
 	if s.writer == nil {
 		return nil
 	}
-	return s.writeSQLite(ctx, func(tx *Tx) error { return nil }, false)
+	return s.writeSQLite(ctx, func(tx *Tx) error { return nil }, false, &writeTimes{})
 }
 
 // Engine returns "sqlite" or "postgres".

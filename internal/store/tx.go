@@ -5,6 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
+	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -62,13 +65,16 @@ func (s *Store) WriteDurable(ctx context.Context, fn func(tx *Tx) error) error {
 }
 
 func (s *Store) write1(ctx context.Context, fn func(tx *Tx) error, durable bool) error {
+	t := writeTimes{start: time.Now()}
+	defer s.logSlowWrite(&t)
 	if s.engine == EngineSQLite {
-		return s.writeSQLite(ctx, fn, durable)
+		return s.writeSQLite(ctx, fn, durable, &t)
 	}
 	sqlTx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
 	}
+	t.began = time.Now()
 	tx := &Tx{r: sqlTx, pg: true, s: s}
 	committed := false
 	defer func() {
@@ -79,12 +85,56 @@ func (s *Store) write1(ctx context.Context, fn func(tx *Tx) error, durable bool)
 	if err := fn(tx); err != nil {
 		return err
 	}
+	t.ran = time.Now()
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("store: commit: %w", mapErr(err))
 	}
 	committed = true
 	tx.committed()
 	return nil
+}
+
+// Write transactions slower than slowWrite are logged at debug level, and
+// those slower than verySlowWrite as warnings, with where the time went
+// (waiting for the SQLite writer or a PostgreSQL connection, the
+// transaction's statements, the commit) and the caller of Write: what
+// stalls the writer stalls every request that writes.
+const (
+	slowWrite     = 100 * time.Millisecond
+	verySlowWrite = time.Second
+)
+
+// writeTimes are the moments of one write transaction; a zero one was
+// not reached.
+type writeTimes struct{ start, began, ran time.Time }
+
+func (s *Store) logSlowWrite(t *writeTimes) {
+	d := time.Since(t.start)
+	if d < slowWrite {
+		return
+	}
+	level := slog.LevelDebug
+	if d >= verySlowWrite {
+		level = slog.LevelWarn
+	}
+	if !s.log.Enabled(context.Background(), level) {
+		return
+	}
+	// Frames: this function, write1, Write or WriteDurable, their caller.
+	caller := "?"
+	if _, file, line, ok := runtime.Caller(3); ok {
+		caller = filepath.Base(filepath.Dir(file)) + "/" + filepath.Base(file) + ":" + strconv.Itoa(line)
+	}
+	end := time.Now()
+	span := func(from, to time.Time) time.Duration {
+		if from.IsZero() || to.IsZero() {
+			return 0
+		}
+		return to.Sub(from).Round(time.Microsecond)
+	}
+	commit := span(t.ran, end)
+	s.log.Log(context.Background(), level, "store: slow write transaction", "engine", s.engine, "caller", caller,
+		"total", d.Round(time.Microsecond), "wait", span(t.start, t.began), "statements", span(t.began, t.ran), "commit", commit)
 }
 
 // committed runs after the transaction commits.
