@@ -180,6 +180,10 @@ type updateChatChannelRequest struct {
 	Active    *bool         `json:"active"`
 }
 
+// rotateIdentitySecretRequest is the optional body of POST
+// /chat/channels/{id}/identity-secret: an empty object (it has no fields).
+type rotateIdentitySecretRequest struct{}
+
 // chatService returns the chat service, writing a 404 problem when live
 // chat is not part of this server.
 func (s *server) chatService(w http.ResponseWriter, r *http.Request) (*chat.Service, bool) {
@@ -272,6 +276,29 @@ func (s *server) updateChatChannel(w http.ResponseWriter, r *http.Request) {
 		p.MailboxID = &mb
 	}
 	c, err := svc.PatchChannel(r.Context(), actorOf(r), id, p)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.channelOut(c, true))
+}
+
+// rotateIdentitySecret gives the channel a new identity secret and answers
+// with the channel carrying it (admins only): the old secret stops
+// verifying at once, so the site must sign with the new one.
+func (s *server) rotateIdentitySecret(w http.ResponseWriter, r *http.Request) {
+	svc, ok := s.chatService(w, r)
+	if !ok {
+		return
+	}
+	id, ok := pathID(w, r, "id", "chat channel")
+	if !ok {
+		return
+	}
+	if r.ContentLength != 0 && !decodeJSON(w, r, &rotateIdentitySecretRequest{}) {
+		return
+	}
+	c, err := svc.RotateIdentitySecret(r.Context(), actorOf(r), id)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
