@@ -264,12 +264,13 @@ func subjectOf(text string, files []desk.NewAttachment, channel string) string {
 }
 
 // identify joins the visitor to the contact owning email (creating one),
-// or gives their anonymous contact that email when no one has it.
+// or gives their anonymous contact that email when no one has it. The
+// visitor typed the email, so it is not verified.
 func (s *Service) identify(ctx context.Context, tx *store.Tx, vis *desk.ChatVisitor, email string) error {
 	if email == "" || (vis.Contact != nil && strings.EqualFold(vis.Contact.Email, email)) {
 		return nil
 	}
-	vis.Email = email
+	vis.Email, vis.Verified = email, false
 	if vis.Contact != nil && vis.Contact.Email == "" {
 		// An anonymous contact made for an earlier chat: give it the
 		// address unless another contact owns it, then move to that one.
