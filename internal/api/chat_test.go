@@ -136,7 +136,7 @@ func TestChatAPI(t *testing.T) {
 			{name: "all chats", method: "GET", path: "/api/v1/chats", status: 200,
 				json: map[string]any{"items.#": 3, "items.0.id": "{{active}}", "items.0.status": "active", "items.0.agent.name": "Alan Agent",
 					"items.1.id": "{{ended}}", "items.2.id": "{{chat}}", "items.2.status": "queued", "items.2.agent": nil,
-					"items.2.visitor_name": "Iva", "items.2.team.name": "Billing", "next_cursor": nil}},
+					"items.2.visitor_name": "Iva", "items.2.visitor_verified": false, "items.2.team.name": "Billing", "next_cursor": nil}},
 			{name: "first page", method: "GET", path: "/api/v1/chats?limit=2", status: 200,
 				json: map[string]any{"items.#": 2, "next_cursor": notNull}, save: map[string]string{"next": "next_cursor"}},
 			{name: "second page", method: "GET", path: "/api/v1/chats?limit=2&cursor={{next}}", status: 200,
@@ -159,7 +159,8 @@ func TestChatAPI(t *testing.T) {
 			{name: "visitors", method: "GET", path: "/api/v1/visitors", status: 200,
 				json: map[string]any{"items.#": 3, "items.0.chat_id": "{{active}}", "items.1.chat_id": nil, "items.2.id": "{{visitor}}",
 					"items.2.chat_id": "{{chat}}", "items.2.current_url": "https://www.acme.example/pricing", "items.2.language": "hr",
-					"items.2.contact.email": "iva@example.com", "items.2.page_views": 1, "next_cursor": nil}},
+					"items.2.contact.email": "iva@example.com", "items.2.email": "iva@example.com", "items.2.verified": false,
+					"items.2.page_views": 1, "next_cursor": nil}},
 			{name: "one visitor", method: "GET", path: "/api/v1/visitors?limit=1", status: 200, json: map[string]any{"items.#": 1}},
 		})
 
@@ -181,6 +182,23 @@ func TestChatAPI(t *testing.T) {
 			if got := w.Visitor.ExternalID != ""; got != signed {
 				t.Errorf("identity signed with secret %q (signed %v): visitor %+v", secret[:8], signed, w.Visitor)
 			}
+		}
+		// The visitor signed in is verified in the API; the others are not.
+		res := e.do("GET", "/api/v1/visitors", roleAgent, "", "")
+		verified := 0
+		for _, it := range res.JSON.(map[string]any)["items"].([]any) {
+			v := it.(map[string]any)
+			if v["verified"] == true {
+				verified++
+				if v["external_id"] != "u-"+s2[:8] || v["email"] != "signed@example.com" {
+					t.Errorf("verified visitor: %v", v)
+				}
+			} else if v["verified"] != false {
+				t.Errorf("visitor without verified: %v", v)
+			}
+		}
+		if verified != 1 {
+			t.Errorf("%d verified visitors, want 1: %s", verified, res.Body)
 		}
 
 		// Without live chat the routes answer 404.
