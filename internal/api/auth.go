@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"math"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"switchboard/internal/desk"
+	"switchboard/internal/httpx"
 )
 
 // Failed token lookups allowed per client IP: a sustained rate per second
@@ -39,7 +39,7 @@ func (s *server) authenticate(w http.ResponseWriter, r *http.Request) (*http.Req
 			"Send an API token as Authorization: Bearer TOKEN.")
 		return r, false
 	}
-	ip := clientIP(r)
+	ip := httpx.ClientIP(r)
 	if ok, wait := s.fails.check(ip); !ok {
 		tooMany(w, r, wait)
 		return r, false
@@ -65,16 +65,6 @@ func (s *server) authenticate(w http.ResponseWriter, r *http.Request) (*http.Req
 func tooMany(w http.ResponseWriter, r *http.Request, wait time.Duration) {
 	w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
 	problem(w, r, http.StatusTooManyRequests, string(desk.ERateLimited), "Too many requests; retry later.")
-}
-
-// clientIP is the host part of the connection's remote address. Proxy
-// headers are not trusted.
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 // limiter is a set of token buckets keyed by string.

@@ -41,14 +41,15 @@ var authzCases = map[string]authzCase{
 	"updateCannedResponse": {"PATCH", "/api/v1/canned-responses/{{canned}}", `{"title":"Refund done"}`, 200, true},
 	"deleteCannedResponse": {"DELETE", "/api/v1/canned-responses/{{canned_doomed}}", "", 204, true},
 
-	"listChatChannels":  {"GET", "/api/v1/chat/channels", "", 200, false},
-	"createChatChannel": {"POST", "/api/v1/chat/channels", `{"name":"Authz site","origins":["https://authz.example"]}`, 201, true},
-	"getChatChannel":    {"GET", "/api/v1/chat/channels/{{chatchannel}}", "", 200, true},
-	"updateChatChannel": {"PATCH", "/api/v1/chat/channels/{{chatchannel}}", `{"greeting":"Hello"}`, 200, true},
-	"deleteChatChannel": {"DELETE", "/api/v1/chat/channels/{{doomedchannel}}", "", 204, true},
-	"listChats":         {"GET", "/api/v1/chats?status=queued", "", 200, false},
-	"getChat":           {"GET", "/api/v1/chats/{{chat}}", "", 200, false},
-	"listVisitors":      {"GET", "/api/v1/visitors", "", 200, false},
+	"listChatChannels":         {"GET", "/api/v1/chat/channels", "", 200, false},
+	"createChatChannel":        {"POST", "/api/v1/chat/channels", `{"name":"Authz site","origins":["https://authz.example"]}`, 201, true},
+	"getChatChannel":           {"GET", "/api/v1/chat/channels/{{chatchannel}}", "", 200, true},
+	"updateChatChannel":        {"PATCH", "/api/v1/chat/channels/{{chatchannel}}", `{"greeting":"Hello"}`, 200, true},
+	"deleteChatChannel":        {"DELETE", "/api/v1/chat/channels/{{doomedchannel}}", "", 204, true},
+	"rotateChatIdentitySecret": {"POST", "/api/v1/chat/channels/{{chatchannel}}/identity-secret", "", 200, true},
+	"listChats":                {"GET", "/api/v1/chats?status=queued", "", 200, false},
+	"getChat":                  {"GET", "/api/v1/chats/{{chat}}", "", 200, false},
+	"listVisitors":             {"GET", "/api/v1/visitors", "", 200, false},
 }
 
 // TestAuthorization sends every route's request as every role and checks

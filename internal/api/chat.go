@@ -62,6 +62,7 @@ type Chat struct {
 	Team             *desk.TeamRef   `json:"team"`
 	Agent            *desk.AgentRef  `json:"agent"`
 	VisitorName      string          `json:"visitor_name"`
+	VisitorVerified  bool            `json:"visitor_verified"`
 	Preview          string          `json:"preview"`
 	Rating           *int            `json:"rating"`
 	RatingComment    string          `json:"rating_comment"`
@@ -99,6 +100,7 @@ type Visitor struct {
 	ExternalID   string           `json:"external_id"`
 	Name         string           `json:"name"`
 	Email        string           `json:"email"`
+	Verified     bool             `json:"verified"`
 	Language     string           `json:"language"`
 	TimeZone     string           `json:"time_zone"`
 	UserAgent    string           `json:"user_agent"`
@@ -129,7 +131,7 @@ func chatOut(c desk.Chat) Chat {
 	}
 	return Chat{
 		ID: c.ID, ChannelID: c.ChannelID, VisitorID: c.VisitorID, TicketID: c.TicketID, TicketNumber: c.TicketNumber,
-		Status: c.Status, Team: c.Team, Agent: c.Agent, VisitorName: c.VisitorName, Preview: c.Preview,
+		Status: c.Status, Team: c.Team, Agent: c.Agent, VisitorName: c.VisitorName, VisitorVerified: c.VisitorVerified, Preview: c.Preview,
 		Rating: c.Rating, RatingComment: c.RatingComment, TranscriptSentTo: sent,
 		StartedAt: c.StartedAt.UTC(), AcceptedAt: utcPtr(c.AcceptedAt), EndedAt: utcPtr(c.EndedAt),
 	}
@@ -142,7 +144,7 @@ func entryOut(e desk.ChatEntry) ChatEntry {
 
 func visitorOut(v desk.ChatVisitor) Visitor {
 	return Visitor{
-		ID: v.ID, ChannelID: v.ChannelID, Contact: v.Contact, ExternalID: v.ExternalID, Name: v.Name, Email: v.Email,
+		ID: v.ID, ChannelID: v.ChannelID, Contact: v.Contact, ExternalID: v.ExternalID, Name: v.Name, Email: v.Email, Verified: v.Verified,
 		Language: v.Language, TimeZone: v.TimeZone, UserAgent: v.UserAgent, Referrer: v.Referrer,
 		CurrentURL: v.CurrentURL, CurrentTitle: v.CurrentTitle, Visits: v.Visits, PageViews: v.PageViews,
 		FirstSeenAt: v.FirstSeenAt.UTC(), VisitAt: v.VisitAt.UTC(), LastSeenAt: v.LastSeenAt.UTC(), ChatID: idPtr(v.ChatID),
@@ -179,6 +181,10 @@ type updateChatChannelRequest struct {
 	MaxUpload *int64        `json:"max_upload"`
 	Active    *bool         `json:"active"`
 }
+
+// rotateIdentitySecretRequest is the optional body of POST
+// /chat/channels/{id}/identity-secret: an empty object (it has no fields).
+type rotateIdentitySecretRequest struct{}
 
 // chatService returns the chat service, writing a 404 problem when live
 // chat is not part of this server.
@@ -272,6 +278,29 @@ func (s *server) updateChatChannel(w http.ResponseWriter, r *http.Request) {
 		p.MailboxID = &mb
 	}
 	c, err := svc.PatchChannel(r.Context(), actorOf(r), id, p)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.channelOut(c, true))
+}
+
+// rotateIdentitySecret gives the channel a new identity secret and answers
+// with the channel carrying it (admins only): the old secret stops
+// verifying at once, so the site must sign with the new one.
+func (s *server) rotateIdentitySecret(w http.ResponseWriter, r *http.Request) {
+	svc, ok := s.chatService(w, r)
+	if !ok {
+		return
+	}
+	id, ok := pathID(w, r, "id", "chat channel")
+	if !ok {
+		return
+	}
+	if r.ContentLength != 0 && !decodeJSON(w, r, &rotateIdentitySecretRequest{}) {
+		return
+	}
+	c, err := svc.RotateIdentitySecret(r.Context(), actorOf(r), id)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

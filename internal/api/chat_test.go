@@ -91,7 +91,19 @@ func TestChatAPI(t *testing.T) {
 			{name: "get", method: "GET", path: "/api/v1/chat/channels/{{chatchannel}}", role: roleAdmin, status: 200,
 				json: map[string]any{"name": "Website", "identity_secret": notNull, "color": "#2563eb", "position": "right",
 					"languages": []string{}, "prechat.name": "optional", "prechat.email": "optional", "max_upload": 10 << 20,
-					"mailbox_id": nil, "active": true}},
+					"mailbox_id": nil, "active": true}, save: map[string]string{"secret0": "identity_secret"}},
+			// Rotating the identity secret: admins only, no body or an empty object.
+			{name: "rotate as agent", method: "POST", path: "/api/v1/chat/channels/{{chatchannel}}/identity-secret", status: 403},
+			{name: "rotate", method: "POST", path: "/api/v1/chat/channels/{{chatchannel}}/identity-secret", role: roleAdmin, status: 200,
+				json: map[string]any{"id": "{{chatchannel}}", "name": "Website", "key": "{{chatkey}}", "identity_secret": notNull, "token_secret": absent},
+				save: map[string]string{"secret1": "identity_secret"}},
+			{name: "rotate with an empty object", method: "POST", path: "/api/v1/chat/channels/{{chatchannel}}/identity-secret", role: roleAdmin,
+				body: `{}`, status: 200, save: map[string]string{"secret2": "identity_secret"}},
+			{name: "rotate with a field", method: "POST", path: "/api/v1/chat/channels/{{chatchannel}}/identity-secret", role: roleAdmin,
+				body: `{"identity_secret":"mine"}`, status: 422, json: map[string]any{"errors.identity_secret": "unknown field"}},
+			{name: "rotate with text", method: "POST", path: "/api/v1/chat/channels/{{chatchannel}}/identity-secret", role: roleAdmin,
+				body: `please`, ctype: "text/plain", status: 415},
+			{name: "rotate missing", method: "POST", path: "/api/v1/chat/channels/999999/identity-secret", role: roleAdmin, status: 404},
 			{name: "create full", method: "POST", path: "/api/v1/chat/channels", role: roleAdmin,
 				body: `{"name":"Shop","team":null,"origins":["https://shop.acme.example/cart","https://*.acme.example"],"color":"#AA3300",
 					"greeting":"Hi!","position":"left","languages":["hr","en"],"prechat":{"email":"required"},"max_upload":1048576,"active":false}`,
@@ -124,7 +136,7 @@ func TestChatAPI(t *testing.T) {
 			{name: "all chats", method: "GET", path: "/api/v1/chats", status: 200,
 				json: map[string]any{"items.#": 3, "items.0.id": "{{active}}", "items.0.status": "active", "items.0.agent.name": "Alan Agent",
 					"items.1.id": "{{ended}}", "items.2.id": "{{chat}}", "items.2.status": "queued", "items.2.agent": nil,
-					"items.2.visitor_name": "Iva", "items.2.team.name": "Billing", "next_cursor": nil}},
+					"items.2.visitor_name": "Iva", "items.2.visitor_verified": false, "items.2.team.name": "Billing", "next_cursor": nil}},
 			{name: "first page", method: "GET", path: "/api/v1/chats?limit=2", status: 200,
 				json: map[string]any{"items.#": 2, "next_cursor": notNull}, save: map[string]string{"next": "next_cursor"}},
 			{name: "second page", method: "GET", path: "/api/v1/chats?limit=2&cursor={{next}}", status: 200,
@@ -147,9 +159,47 @@ func TestChatAPI(t *testing.T) {
 			{name: "visitors", method: "GET", path: "/api/v1/visitors", status: 200,
 				json: map[string]any{"items.#": 3, "items.0.chat_id": "{{active}}", "items.1.chat_id": nil, "items.2.id": "{{visitor}}",
 					"items.2.chat_id": "{{chat}}", "items.2.current_url": "https://www.acme.example/pricing", "items.2.language": "hr",
-					"items.2.contact.email": "iva@example.com", "items.2.page_views": 1, "next_cursor": nil}},
+					"items.2.contact.email": "iva@example.com", "items.2.email": "iva@example.com", "items.2.verified": false,
+					"items.2.page_views": 1, "next_cursor": nil}},
 			{name: "one visitor", method: "GET", path: "/api/v1/visitors?limit=1", status: 200, json: map[string]any{"items.#": 1}},
 		})
+
+		// Each rotation gave a new secret; only the latest signs identities
+		// (the channel's cached copy was dropped), and GET shows it.
+		s0, s1, s2 := e.vars["secret0"], e.vars["secret1"], e.vars["secret2"]
+		if s0 == s1 || s1 == s2 || s0 == s2 || len(s2) < 32 {
+			t.Errorf("secrets after rotating: %q %q %q", s0, s1, s2)
+		}
+		if res := e.do("GET", "/api/v1/chat/channels/{{chatchannel}}", roleAdmin, "", ""); fmt.Sprint(res.JSON.(map[string]any)["identity_secret"]) != s2 {
+			t.Errorf("GET after rotating: %s", res.Body)
+		}
+		for secret, signed := range map[string]bool{s0: false, s1: false, s2: true} {
+			id := &chat.Identity{ID: "u-" + secret[:8], Email: "signed@example.com", Hash: chat.IdentityHash(secret, "u-"+secret[:8], "signed@example.com")}
+			w, err := e.cfg.Chat.Connect(ctx, e.vars["chatkey"], chat.Hello{Identity: id})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := w.Visitor.ExternalID != ""; got != signed {
+				t.Errorf("identity signed with secret %q (signed %v): visitor %+v", secret[:8], signed, w.Visitor)
+			}
+		}
+		// The visitor signed in is verified in the API; the others are not.
+		res := e.do("GET", "/api/v1/visitors", roleAgent, "", "")
+		verified := 0
+		for _, it := range res.JSON.(map[string]any)["items"].([]any) {
+			v := it.(map[string]any)
+			if v["verified"] == true {
+				verified++
+				if v["external_id"] != "u-"+s2[:8] || v["email"] != "signed@example.com" {
+					t.Errorf("verified visitor: %v", v)
+				}
+			} else if v["verified"] != false {
+				t.Errorf("visitor without verified: %v", v)
+			}
+		}
+		if verified != 1 {
+			t.Errorf("%d verified visitors, want 1: %s", verified, res.Body)
+		}
 
 		// Without live chat the routes answer 404.
 		cfg := e.cfg

@@ -231,6 +231,7 @@ func TestOpenAPIRequestBodies(t *testing.T) {
 		{"MailboxUpdate", updateMailboxRequest{}},
 		{"NewChatChannel", createChatChannelRequest{}},
 		{"ChatChannelUpdate", updateChatChannelRequest{}},
+		{"IdentitySecretRotation", rotateIdentitySecretRequest{}},
 		{"NewCannedResponse", createCannedRequest{}},
 		{"CannedResponseUpdate", updateCannedRequest{}},
 	}

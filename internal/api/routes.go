@@ -39,6 +39,7 @@ var routes = []route{
 	{"GET", Prefix + "/chat/channels/{id}", "getChatChannel", false, (*server).getChatChannel},
 	{"PATCH", Prefix + "/chat/channels/{id}", "updateChatChannel", false, (*server).updateChatChannel},
 	{"DELETE", Prefix + "/chat/channels/{id}", "deleteChatChannel", false, (*server).deleteChatChannel},
+	{"POST", Prefix + "/chat/channels/{id}/identity-secret", "rotateChatIdentitySecret", false, (*server).rotateIdentitySecret},
 	{"GET", Prefix + "/chats", "listChats", false, (*server).listChats},
 	{"GET", Prefix + "/chats/{id}", "getChat", false, (*server).getChat},
 	{"GET", Prefix + "/visitors", "listVisitors", false, (*server).listVisitors},

@@ -185,7 +185,7 @@ func (s *Service) Start(ctx context.Context, v Visitor, in StartInput) (Sent, er
 		if name != "" {
 			vis.Name = name
 		}
-		if err := s.identify(ctx, tx, &vis, email); err != nil {
+		if _, _, err := s.identify(ctx, tx, &vis, email); err != nil {
 			return err
 		}
 		if vis.Contact == nil {
@@ -264,31 +264,70 @@ func subjectOf(text string, files []desk.NewAttachment, channel string) string {
 }
 
 // identify joins the visitor to the contact owning email (creating one),
-// or gives their anonymous contact that email when no one has it.
-func (s *Service) identify(ctx context.Context, tx *store.Tx, vis *desk.ChatVisitor, email string) error {
+// or gives their anonymous contact that email when no one has it. The
+// visitor typed the email, so it is not verified. gave reports that the
+// visitor's email changed; left is the anonymous contact (made for an
+// earlier chat) they moved off to another contact, if so (see follow).
+func (s *Service) identify(ctx context.Context, tx *store.Tx, vis *desk.ChatVisitor, email string) (gave bool, left *desk.ContactRef, err error) {
 	if email == "" || (vis.Contact != nil && strings.EqualFold(vis.Contact.Email, email)) {
-		return nil
+		return false, nil, nil
 	}
-	vis.Email = email
+	vis.Email, vis.Verified = email, false
 	if vis.Contact != nil && vis.Contact.Email == "" {
 		// An anonymous contact made for an earlier chat: give it the
 		// address unless another contact owns it, then move to that one.
 		if _, err := tx.ContactIDByEmail(ctx, email); desk.IsNotFound(err) {
 			if err := tx.SetContactEmails(ctx, vis.Contact.ID, []string{email}); err != nil {
-				return err
+				return false, nil, err
 			}
 			vis.Contact.Email = email
-			return nil
+			return true, nil, nil
 		} else if err != nil {
-			return err
+			return false, nil, err
 		}
+		anon := *vis.Contact
+		left = &anon
 	}
 	ref, _, err := tx.FindOrCreateRequester(ctx, email, vis.Name, s.now())
 	if err != nil {
-		return err
+		return false, nil, err
 	}
 	vis.Contact = &ref
-	return nil
+	return true, left, nil
+}
+
+// follow runs after identify reported that the visitor gave an email: it
+// records that on chat c's ticket (the address is not verified), and when
+// identify moved them off their anonymous contact left, moves the ticket
+// to their new contact through the ticket service (which records the
+// change), but only while left still requests it: a ticket an agent gave
+// to someone else stays theirs. Contacts are never merged. It reports
+// whether the ticket changed (the caller publishes realtime.TicketUpdated
+// after the commit).
+func (s *Service) follow(ctx context.Context, tx *store.Tx, vis desk.ChatVisitor, left *desk.ContactRef, c desk.Chat, email string) (bool, error) {
+	if c.VisitorID != vis.ID || vis.Contact == nil {
+		return false, nil
+	}
+	who := orName(vis.Name, "Visitor")
+	if err := tx.InsertEvents(ctx, desk.Event{TicketID: c.TicketID, Actor: who, Action: "chat_email", New: email, At: s.now()}); err != nil {
+		return false, err
+	}
+	if left == nil || left.ID == vis.Contact.ID {
+		return true, nil
+	}
+	t, err := tx.TicketForUpdate(ctx, c.TicketID)
+	if err != nil {
+		return false, err
+	}
+	if t.Requester.ID != left.ID {
+		return true, nil
+	}
+	// The visitor acts here, through the system: the timeline names them.
+	a := desk.Actor{Kind: desk.ActorSystem, Name: who, Role: desk.RoleAdmin}
+	if _, _, err := s.tickets.UpdateTx(ctx, tx, a, t.ID, desk.TicketUpdate{RequesterID: &vis.Contact.ID}); err != nil {
+		return false, err
+	}
+	return true, nil
 }
 
 // channelFor returns the visitor's channel, cached for channelTTL like
@@ -556,6 +595,10 @@ func ptr(id int64) *int64 {
 
 // Transcript emails the visitor's latest chat to the address they give
 // (which also joins them to that contact). At most 3 per chat.
+//
+// An anonymous visitor who gives the email of an existing contact moves
+// to that contact, and so does the chat's ticket while the visitor's
+// anonymous contact still requests it (see follow).
 func (s *Service) Transcript(ctx context.Context, v Visitor, email string, lang func(key string, args ...any) string) error {
 	addr, ok := normalizeEmail(email)
 	if !ok {
@@ -568,7 +611,9 @@ func (s *Service) Transcript(ctx context.Context, v Visitor, email string, lang 
 	if err != nil {
 		return err
 	}
-	return s.st.Write(ctx, func(tx *store.Tx) error {
+	var ticketID int64
+	updated := false
+	err = s.st.Write(ctx, func(tx *store.Tx) error {
 		c, err := s.chatOf(ctx, tx, v)
 		if err != nil {
 			return err
@@ -576,6 +621,7 @@ func (s *Service) Transcript(ctx context.Context, v Visitor, email string, lang 
 		if c, err = tx.ChatForUpdate(ctx, c.ID); err != nil {
 			return err
 		}
+		ticketID = c.TicketID
 		sent := strings.Count(c.TranscriptTo, "\n") + 1
 		if c.TranscriptTo == "" {
 			sent = 0
@@ -588,11 +634,17 @@ func (s *Service) Transcript(ctx context.Context, v Visitor, email string, lang 
 			return err
 		}
 		if vis.Contact == nil || vis.Contact.Email == "" {
-			if err := s.identify(ctx, tx, &vis, addr); err != nil {
+			gave, left, err := s.identify(ctx, tx, &vis, addr)
+			if err != nil {
 				return err
 			}
 			if err := tx.SaveChatVisitor(ctx, vis); err != nil {
 				return err
+			}
+			if gave {
+				if updated, err = s.follow(ctx, tx, vis, left, c, addr); err != nil {
+					return err
+				}
 			}
 		}
 		t, err := tx.Ticket(ctx, c.TicketID)
@@ -616,6 +668,13 @@ func (s *Service) Transcript(ctx context.Context, v Visitor, email string, lang 
 		}
 		return tx.InsertEvents(ctx, desk.Event{TicketID: c.TicketID, Actor: orName(vis.Name, "Visitor"), Action: "chat_transcript", New: addr, At: s.now()})
 	})
+	if err != nil {
+		return err
+	}
+	if updated {
+		s.tickets.Publish(ctx, realtime.TicketUpdated, ticketID, desk.Actor{})
+	}
+	return nil
 }
 
 // transcriptText writes a chat's log as a plain-text email.
@@ -664,7 +723,8 @@ func transcriptText(ch desk.ChatChannel, c desk.Chat, es []desk.ChatEntry, T fun
 
 // Offline takes a message when no agent is available: it becomes a ticket
 // (channel chat) answered by email, requested by the contact with that
-// email. The visitor is joined to the contact.
+// email. The visitor is joined to the contact; a chat of theirs still
+// open follows them there as in Transcript.
 func (s *Service) Offline(ctx context.Context, v Visitor, name, email, text string) (desk.Ticket, error) {
 	ch, err := s.channelFor(ctx, v)
 	if err != nil {
@@ -686,6 +746,7 @@ func (s *Service) Offline(ctx context.Context, v Visitor, name, email, text stri
 	}
 	name = clean(name, 200)
 	var t desk.Ticket
+	var updated int64 // the open chat's ticket, when follow changed it
 	err = s.st.Write(ctx, func(tx *store.Tx) error {
 		vis, err := tx.ChatVisitor(ctx, v.VisitorID)
 		if err != nil {
@@ -694,10 +755,20 @@ func (s *Service) Offline(ctx context.Context, v Visitor, name, email, text stri
 		if name != "" {
 			vis.Name = name
 		}
-		if err := s.identify(ctx, tx, &vis, addr); err != nil {
+		gave, left, err := s.identify(ctx, tx, &vis, addr)
+		if err != nil {
 			return err
 		}
 		if err := tx.SaveChatVisitor(ctx, vis); err != nil {
+			return err
+		}
+		if c, err := tx.LatestChat(ctx, vis.ID); err == nil && c.Open() && gave {
+			if changed, err := s.follow(ctx, tx, vis, left, c, addr); err != nil {
+				return err
+			} else if changed {
+				updated = c.TicketID
+			}
+		} else if err != nil && !desk.IsNotFound(err) {
 			return err
 		}
 		nt := desk.NewTicket{Subject: subjectOf(text, nil, ch.Name), Body: text, RequesterID: vis.Contact.ID,
@@ -723,6 +794,9 @@ func (s *Service) Offline(ctx context.Context, v Visitor, name, email, text stri
 		return desk.Ticket{}, err
 	}
 	s.tickets.Publish(ctx, realtime.TicketCreated, t.ID, desk.Actor{})
+	if updated != 0 {
+		s.tickets.Publish(ctx, realtime.TicketUpdated, updated, desk.Actor{})
+	}
 	return t, nil
 }
 

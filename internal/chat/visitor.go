@@ -175,6 +175,9 @@ func (s *Service) Connect(ctx context.Context, key string, h Hello) (Welcome, er
 				}
 				v.Contact = &ref
 			}
+			// Signed now: the email, if the signature carried one (else
+			// the one the visitor has, unless they typed it).
+			v.Verified = id.Email != "" || v.Email == "" || v.Verified
 		}
 		if found {
 			err = tx.SaveChatVisitor(ctx, v)

@@ -40,6 +40,7 @@ type chatScript struct {
 	rating  int
 	comment string
 	open    bool // left queued, ringing
+	signed  bool // signed in on the site: the widget carries their signed identity (verified)
 }
 
 var chatScripts = []chatScript{
@@ -68,7 +69,7 @@ var chatScripts = []chatScript{
 			{false, 4, "Found it in spam. All 9,000 rows are there, thanks."},
 			{true, 1, "Great! I'll add a note about this to the export page too."},
 		}, rating: 4, comment: "Helpful, but the docs should say so."},
-	{contact: 20, agent: 0, ago: 26 * time.Hour, lang: "de-DE", tz: "Europe/Berlin",
+	{contact: 20, agent: 0, ago: 26 * time.Hour, lang: "de-DE", tz: "Europe/Berlin", signed: true,
 		earlier: []chatPage{{"/account/billing", "Billing · Switchboard"}},
 		pages:   []chatPage{{"/account/billing", "Billing · Switchboard"}, {"/account/invoices", "Invoices · Switchboard"}},
 		lines: []chatLine{
@@ -101,7 +102,7 @@ func (l *loader) chatChannel(ctx context.Context, baseURL string) error {
 		URLPattern: "*/pricing*", MinSeconds: 20, Greeting: "Comparing plans? Ask us which one fits your team.", Active: true}); err != nil {
 		return fmt.Errorf("demo: create chat invitation: %w", err)
 	}
-	l.chatKey = c.PublicKey
+	l.chatKey, l.chatSecret = c.PublicKey, c.IdentitySecret
 	return nil
 }
 
@@ -119,6 +120,16 @@ func (l *loader) chatStory(s chatScript) {
 	var v chat.Visitor
 	var c desk.Chat
 	t := l.now.Add(-s.ago)
+	name, email := s.name, ""
+	if s.contact >= 0 {
+		cs := contactSpecs[s.contact]
+		name, email = cs.name, emails(cs)[0]
+	}
+	var id *chat.Identity
+	if s.signed {
+		uid := fmt.Sprintf("user-%d", 1000+s.contact)
+		id = &chat.Identity{ID: uid, Email: email, Name: name, Hash: chat.IdentityHash(l.chatSecret, uid, email)}
+	}
 	browse := func(at time.Time, pages []chatPage) time.Time {
 		for i, p := range pages {
 			ref := ""
@@ -127,7 +138,7 @@ func (l *loader) chatStory(s chatScript) {
 			}
 			at = at.Add(time.Duration(40+20*i) * time.Second)
 			l.at(at, func(ctx context.Context) error {
-				w, err := l.chat.Connect(ctx, l.chatKey, chat.Hello{Token: token, URL: SiteURL + p.path, Title: p.title, Referrer: ref,
+				w, err := l.chat.Connect(ctx, l.chatKey, chat.Hello{Token: token, Identity: id, URL: SiteURL + p.path, Title: p.title, Referrer: ref,
 					Language: s.lang, TimeZone: s.tz, UserAgent: "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15"})
 				if err != nil {
 					return fmt.Errorf("chat visitor: %w", err)
@@ -143,11 +154,6 @@ func (l *loader) chatStory(s chatScript) {
 		browse(t.Add(-26*time.Hour), s.earlier)
 	}
 	t = browse(t.Add(-3*time.Minute), s.pages)
-	name, email := s.name, ""
-	if s.contact >= 0 {
-		cs := contactSpecs[s.contact]
-		name, email = cs.name, emails(cs)[0]
-	}
 	actor := l.actor(s.agent)
 	for i, line := range s.lines {
 		t = t.Add(time.Duration(line.after) * time.Minute)

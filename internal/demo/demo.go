@@ -109,15 +109,16 @@ type step struct {
 }
 
 type loader struct {
-	rng      *rand.Rand
-	clk      *desk.FixedClock
-	now      time.Time
-	tickets  *ticket.Service
-	contacts *contact.Service
-	team     *team.Service
-	st       *store.Store
-	chat     *chat.Service // installed as the tickets' outbox: replies in a chat go to it
-	chatKey  string        // the demo chat channel's public key
+	rng        *rand.Rand
+	clk        *desk.FixedClock
+	now        time.Time
+	tickets    *ticket.Service
+	contacts   *contact.Service
+	team       *team.Service
+	st         *store.Store
+	chat       *chat.Service // installed as the tickets' outbox: replies in a chat go to it
+	chatKey    string        // the demo chat channel's public key
+	chatSecret string        // and its identity secret, to sign a signed-in visitor
 
 	agents    []desk.Agent
 	teams     []desk.Team

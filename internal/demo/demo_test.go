@@ -154,7 +154,7 @@ func TestDeterministic(t *testing.T) {
 // checkChats checks the sample chats: the Website channel with its
 // invitation, four ended and rated chats whose messages are their
 // tickets' (channel chat, resolved, assigned), with visitors who looked at
-// pages first, and one chat still ringing.
+// pages first (one signed in on the site), and one chat still ringing.
 func checkChats(t *testing.T, st *store.Store) {
 	t.Helper()
 	ctx := context.Background()
@@ -204,6 +204,20 @@ func checkChats(t *testing.T, st *store.Store) {
 		if err != nil || len(d.PageViews) < 2 || d.Visitor.Contact == nil || d.Visitor.Contact.Email == "" {
 			t.Errorf("visitor of chat %d: %v %+v", c.ID, err, d)
 		}
+	}
+	// Hannah was signed in on the site: her identity is verified; the
+	// others typed theirs.
+	verified := 0
+	for _, c := range ended.Items {
+		if c.VisitorVerified {
+			verified++
+			if c.VisitorName != "Hannah Schmidt" {
+				t.Errorf("verified chat visitor: %+v", c)
+			}
+		}
+	}
+	if verified != 1 {
+		t.Errorf("%d chats with a verified visitor, want 1", verified)
 	}
 	// Emily came back a day after a first look.
 	emily := ended.Items[len(ended.Items)-1]

@@ -84,6 +84,12 @@ type ChatVisitor struct {
 	FirstSeenAt  time.Time   `json:"first_seen_at"`
 	VisitAt      time.Time   `json:"visit_at"`
 	LastSeenAt   time.Time   `json:"last_seen_at"`
+	// Verified says the site signed who the visitor is (see chat.Identity):
+	// ExternalID, and Email when they have one, came with a signature the
+	// channel's identity secret checks. False for what visitors typed
+	// themselves (the pre-chat form, a transcript request, the offline
+	// form): such an email is a claim nobody checked.
+	Verified bool `json:"verified"`
 	// ChatID is the visitor's open chat (queued or active), 0 for none;
 	// filled by listings.
 	ChatID int64 `json:"chat_id,omitempty"`
@@ -132,6 +138,8 @@ type Chat struct {
 	TicketNumber int64  `json:"ticket_number,omitempty"`
 	VisitorName  string `json:"visitor_name,omitempty"`
 	Preview      string `json:"preview,omitempty"`
+	// VisitorVerified is the visitor's ChatVisitor.Verified.
+	VisitorVerified bool `json:"visitor_verified,omitempty"`
 }
 
 // Open reports whether the chat is still live (queued or active).

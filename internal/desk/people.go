@@ -68,7 +68,7 @@ type Event struct {
 	TicketID int64     `json:"ticket_id"`
 	Actor    string    `json:"actor"` // display name of who did it ("System" for automations)
 	AgentID  *int64    `json:"agent_id"`
-	Action   string    `json:"action"` // created, status, priority, assignee, team, tags, subject, reply, note, merged, merged_from, custom_field
+	Action   string    `json:"action"` // created, status, priority, assignee, team, tags, subject, requester, reply, note, merged, merged_from, custom_field, chat_email, ...
 	Field    string    `json:"field,omitempty"`
 	Old      string    `json:"old,omitempty"`
 	New      string    `json:"new,omitempty"`

@@ -159,6 +159,7 @@ type TicketUpdate struct {
 	RemoveTags    []string
 	Subject       *string
 	CustomFields  map[string]string // merged; an empty value deletes the key
+	RequesterID   *int64            // another existing contact becomes the requester
 }
 
 // TicketFilter selects tickets for a list. Zero values mean "any".

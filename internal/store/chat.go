@@ -189,7 +189,7 @@ func (tx *Tx) ChatInvitations(ctx context.Context, channelID int64) ([]desk.Chat
 
 const visitorColumns = `v.id, v.channel_id, v.contact_id, c.name, c.email, v.external_id, v.name, v.email, v.language,
 	v.timezone, v.user_agent, v.referrer, v.current_url, v.current_title, v.visits, v.page_views,
-	v.first_seen_at, v.visit_at, v.last_seen_at`
+	v.first_seen_at, v.visit_at, v.last_seen_at, v.verified`
 
 const visitorFrom = ` FROM chat_visitors v LEFT JOIN contacts c ON c.id = v.contact_id`
 
@@ -198,7 +198,7 @@ func scanVisitor(sc interface{ Scan(...any) error }, v *desk.ChatVisitor, extra 
 	var cName, cEmail sql.NullString
 	dest := []any{&v.ID, &v.ChannelID, &cID, &cName, &cEmail, &v.ExternalID, &v.Name, &v.Email, &v.Language,
 		&v.TimeZone, &v.UserAgent, &v.Referrer, &v.CurrentURL, &v.CurrentTitle, &v.Visits, &v.PageViews,
-		ts{&v.FirstSeenAt}, ts{&v.VisitAt}, ts{&v.LastSeenAt}}
+		ts{&v.FirstSeenAt}, ts{&v.VisitAt}, ts{&v.LastSeenAt}, &v.Verified}
 	if err := sc.Scan(append(dest, extra...)...); err != nil {
 		return err
 	}
@@ -216,10 +216,10 @@ func (tx *Tx) InsertChatVisitor(ctx context.Context, v *desk.ChatVisitor) error 
 		contactID = &v.Contact.ID
 	}
 	id, err := tx.insertID(ctx, `INSERT INTO chat_visitors (channel_id, contact_id, external_id, name, email, language,
-		timezone, user_agent, referrer, current_url, current_title, visits, page_views, first_seen_at, visit_at, last_seen_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		timezone, user_agent, referrer, current_url, current_title, visits, page_views, first_seen_at, visit_at, last_seen_at,
+		verified) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		v.ChannelID, nullInt(contactID), v.ExternalID, v.Name, v.Email, v.Language, v.TimeZone, v.UserAgent,
-		v.Referrer, v.CurrentURL, v.CurrentTitle, v.Visits, v.PageViews, v.FirstSeenAt, v.VisitAt, v.LastSeenAt)
+		v.Referrer, v.CurrentURL, v.CurrentTitle, v.Visits, v.PageViews, v.FirstSeenAt, v.VisitAt, v.LastSeenAt, v.Verified)
 	if err != nil {
 		return fmt.Errorf("store: insert chat visitor: %w", err)
 	}
@@ -227,7 +227,8 @@ func (tx *Tx) InsertChatVisitor(ctx context.Context, v *desk.ChatVisitor) error 
 	return nil
 }
 
-// SaveChatVisitor saves what a visit changes: identity, contact, browser
+// SaveChatVisitor saves what a visit changes: identity (and whether the
+// site signed it), contact, browser
 // details, the current page and the counters.
 func (tx *Tx) SaveChatVisitor(ctx context.Context, v desk.ChatVisitor) error {
 	var contactID *int64
@@ -236,9 +237,9 @@ func (tx *Tx) SaveChatVisitor(ctx context.Context, v desk.ChatVisitor) error {
 	}
 	res, err := tx.exec(ctx, `UPDATE chat_visitors SET contact_id = ?, external_id = ?, name = ?, email = ?, language = ?,
 		timezone = ?, user_agent = ?, referrer = ?, current_url = ?, current_title = ?, visits = ?, page_views = ?,
-		visit_at = ?, last_seen_at = ? WHERE id = ?`,
+		visit_at = ?, last_seen_at = ?, verified = ? WHERE id = ?`,
 		nullInt(contactID), v.ExternalID, v.Name, v.Email, v.Language, v.TimeZone, v.UserAgent, v.Referrer,
-		v.CurrentURL, v.CurrentTitle, v.Visits, v.PageViews, v.VisitAt, v.LastSeenAt, v.ID)
+		v.CurrentURL, v.CurrentTitle, v.Visits, v.PageViews, v.VisitAt, v.LastSeenAt, v.Verified, v.ID)
 	if err != nil {
 		return fmt.Errorf("store: save chat visitor %d: %w", v.ID, err)
 	}
@@ -333,7 +334,7 @@ func (tx *Tx) PageViews(ctx context.Context, visitorID int64, limit int) ([]desk
 
 const chatColumns = `ch.id, ch.channel_id, ch.visitor_id, ch.ticket_id, ch.team_id, tm.name, ch.agent_id, a.name, a.email,
 	ch.status, ch.last_seq, ch.visitor_seen, ch.agent_seen, ch.rating, ch.rating_comment, ch.transcript_to,
-	ch.started_at, ch.accepted_at, ch.ended_at, t.number, v.name, v.email, t.preview`
+	ch.started_at, ch.accepted_at, ch.ended_at, t.number, v.name, v.email, v.verified, t.preview`
 
 const chatFrom = ` FROM chats ch LEFT JOIN teams tm ON tm.id = ch.team_id LEFT JOIN agents a ON a.id = ch.agent_id
 	JOIN tickets t ON t.id = ch.ticket_id JOIN chat_visitors v ON v.id = ch.visitor_id`
@@ -344,7 +345,7 @@ func scanChat(sc interface{ Scan(...any) error }, c *desk.Chat) error {
 	var vName, vEmail string
 	if err := sc.Scan(&c.ID, &c.ChannelID, &c.VisitorID, &c.TicketID, &teamID, &teamName, &agentID, &agentName, &agentEmail,
 		&c.Status, &c.LastSeq, &c.VisitorSeen, &c.AgentSeen, &rating, &c.RatingComment, &c.TranscriptTo,
-		ts{&c.StartedAt}, nts{&c.AcceptedAt}, nts{&c.EndedAt}, &c.TicketNumber, &vName, &vEmail, &c.Preview); err != nil {
+		ts{&c.StartedAt}, nts{&c.AcceptedAt}, nts{&c.EndedAt}, &c.TicketNumber, &vName, &vEmail, &c.VisitorVerified, &c.Preview); err != nil {
 		return err
 	}
 	c.Team, c.Agent, c.Rating = nil, nil, nil

@@ -118,6 +118,20 @@ func (s *Service) UpdateTx(ctx context.Context, tx *store.Tx, a desk.Actor, id i
 			add("assignee", "assignee", refName(t.Assignee), ref.Name)
 			t.Assignee = ref
 		}
+		if u.RequesterID != nil && *u.RequesterID != t.Requester.ID {
+			c, err := tx.Contact(ctx, *u.RequesterID)
+			if desk.IsNotFound(err) {
+				return invalid("requester", "no such contact")
+			} else if err != nil {
+				return err
+			}
+			ref := desk.ContactRef{ID: c.ID, Name: c.Name}
+			if len(c.Emails) > 0 {
+				ref.Email = c.Emails[0]
+			}
+			add("requester", "requester", contactLabel(t.Requester), contactLabel(ref))
+			t.Requester = ref
+		}
 		if u.ClearTeam && t.Team != nil {
 			add("team", "team", t.Team.Name, "")
 			t.Team = nil
@@ -191,6 +205,18 @@ func (s *Service) UpdateTx(ctx context.Context, tx *store.Tx, a desk.Actor, id i
 		return desk.Ticket{}, false, err
 	}
 	return t, changed, nil
+}
+
+// contactLabel names a contact in the timeline: "Name <email>", or
+// whichever of the two it has.
+func contactLabel(c desk.ContactRef) string {
+	switch {
+	case c.Name != "" && c.Email != "":
+		return c.Name + " <" + c.Email + ">"
+	case c.Email != "":
+		return c.Email
+	}
+	return c.Name
 }
 
 func refName(r *desk.AgentRef) string {

@@ -3,13 +3,13 @@ package web
 import (
 	"crypto/rand"
 	"encoding/base64"
-	"net"
 	"net/http"
 	"strings"
 	"time"
 
 	"switchboard/internal/desk"
 	"switchboard/internal/httperr"
+	"switchboard/internal/httpx"
 )
 
 const (
@@ -48,7 +48,7 @@ func (a *app) showLogin(w http.ResponseWriter, r *http.Request, rq *request, sta
 func (a *app) login(w http.ResponseWriter, r *http.Request, rq *request) error {
 	email := strings.TrimSpace(r.PostFormValue("email"))
 	next := localPath(r.PostFormValue("next"))
-	sess, err := a.cfg.Auth.Login(r.Context(), email, r.PostFormValue("password"), clientIP(r))
+	sess, err := a.cfg.Auth.Login(r.Context(), email, r.PostFormValue("password"), httpx.ClientIP(r))
 	if err != nil {
 		d := loginData{Email: email, Next: next}
 		switch desk.ErrorCode(err) {
@@ -88,15 +88,6 @@ func (a *app) logout(w http.ResponseWriter, r *http.Request, rq *request) error 
 func (a *app) clearSessionCookie(w http.ResponseWriter) {
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1,
 		Expires: time.Unix(1, 0), HttpOnly: true, Secure: a.secure, SameSite: http.SameSiteLaxMode})
-}
-
-// clientIP is the peer address (proxies are not trusted for the rate limit).
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 func randomToken() string {

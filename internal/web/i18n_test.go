@@ -69,10 +69,11 @@ func TestCatalogueCoversUI(t *testing.T) {
 	for _, c := range []desk.Code{desk.EInvalid, desk.ENotFound, desk.EConflict, desk.EUnauthorized, desk.EForbidden, desk.ERateLimited, desk.EInternal} {
 		used["error.title."+string(c)] = "desk codes"
 	}
-	for _, f := range []string{"status", "priority", "assignee", "team", "tags", "subject"} {
+	for _, f := range []string{"status", "priority", "assignee", "team", "tags", "subject", "requester"} {
 		used["timeline.field."+f] = "eventText"
 	}
-	for _, a := range []string{"created", "reply", "note", "merged", "merged_from", "follow_up_of", "follow_up", "delivery_failed"} {
+	for _, a := range []string{"created", "reply", "note", "merged", "merged_from", "follow_up_of", "follow_up", "delivery_failed",
+		"chat_email", "chat_ended", "chat_rating", "chat_transcript", "chat_offline"} {
 		used["timeline."+a] = "eventText"
 	}
 	for _, k := range []string{"live.created", "live.updated", "live.message"} {

@@ -247,7 +247,7 @@ func eventText(l *i18n.Localizer, ev desk.Event) string {
 	}
 	old, nw := val(ev.Old), val(ev.New)
 	switch ev.Action {
-	case "status", "priority", "assignee", "team", "tags", "subject":
+	case "status", "priority", "assignee", "team", "tags", "subject", "requester":
 		what := l.T("timeline.field." + ev.Action)
 		switch {
 		case old == "" && nw != "":

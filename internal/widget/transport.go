@@ -16,6 +16,7 @@ import (
 
 	"switchboard/internal/chat"
 	"switchboard/internal/desk"
+	"switchboard/internal/httpx"
 )
 
 // command is one request from the widget (see the package comment).
@@ -204,7 +205,7 @@ func (h *handler) open(w http.ResponseWriter, r *http.Request) (chat.Visitor, *c
 	if !ok {
 		return v, nil, false
 	}
-	if !h.conns.allow(clientIP(r), time.Now()) {
+	if !h.conns.allow(httpx.ClientIP(r), time.Now()) {
 		h.problem(w, r, errRate)
 		return v, nil, false
 	}

@@ -37,7 +37,6 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -47,6 +46,7 @@ import (
 	"switchboard/internal/chat"
 	"switchboard/internal/desk"
 	"switchboard/internal/httperr"
+	"switchboard/internal/httpx"
 	"switchboard/internal/i18n"
 )
 
@@ -227,14 +227,6 @@ func (h *handler) preflight(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
-
 var errRate = desk.Errorf(desk.ERateLimited, "Too many requests; please wait a moment.")
 
 // sessionRequest is the widget's hello on page load.
@@ -288,7 +280,7 @@ func (h *handler) session(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if !h.sessions.allow(clientIP(r), time.Now()) {
+	if !h.sessions.allow(httpx.ClientIP(r), time.Now()) {
 		h.problem(w, r, errRate)
 		return
 	}

@@ -35,6 +35,7 @@ func Run(t *testing.T, newStore func(t *testing.T) *store.Store) {
 		{"Auth/SessionsAndTokens", testSessionsTokens},
 		{"Bulk/Insert", testBulkInsert},
 		{"Chats/List", testChatList},
+		{"Chats/VisitorVerified", testChatVisitorVerified},
 		{"Canned/Responses", testCanned},
 	}
 	for _, c := range cases {

@@ -82,3 +82,62 @@ func testChatList(t *testing.T, st *store.Store) {
 		}
 	}
 }
+
+// testChatVisitorVerified stores whether a visitor's identity is signed,
+// on insert and on save, and lists it with the visitor's chats.
+func testChatVisitorVerified(t *testing.T, st *store.Store) {
+	ctx := context.Background()
+	s := seedBasics(t, st)
+	ch := desk.ChatChannel{PublicKey: "kv", Name: "Site", Color: "#2563eb", Position: "right",
+		TokenSecret: "t", IdentitySecret: "i", Active: true, CreatedAt: t0(), UpdatedAt: t0()}
+	signed := desk.ChatVisitor{ExternalID: "u1", Email: "cust@example.com", Verified: true, Visits: 1, FirstSeenAt: t0(), VisitAt: t0(), LastSeenAt: t0()}
+	typed := desk.ChatVisitor{Email: "typed@example.com", Visits: 1, FirstSeenAt: t0(), VisitAt: t0(), LastSeenAt: t0()}
+	var c desk.Chat
+	must(t, st.Write(ctx, func(tx *store.Tx) error {
+		if err := tx.InsertChatChannel(ctx, &ch); err != nil {
+			return err
+		}
+		signed.ChannelID, typed.ChannelID = ch.ID, ch.ID
+		if err := tx.InsertChatVisitor(ctx, &signed); err != nil {
+			return err
+		}
+		return tx.InsertChatVisitor(ctx, &typed)
+	}))
+	tk := insertTicket(t, st, desk.Ticket{Subject: "chat", Channel: desk.ChannelChat, Requester: desk.ContactRef{ID: s.contact}, CreatedAt: t0()}, "hi")
+	c = desk.Chat{ChannelID: ch.ID, VisitorID: signed.ID, TicketID: tk.ID, Status: desk.ChatQueued, StartedAt: t0()}
+	must(t, st.Write(ctx, func(tx *store.Tx) error { return tx.InsertChat(ctx, &c) }))
+	read := func(id int64) desk.ChatVisitor {
+		t.Helper()
+		v, err := st.Read().ChatVisitor(ctx, id)
+		must(t, err)
+		return v
+	}
+	if !read(signed.ID).Verified || read(typed.ID).Verified {
+		t.Fatalf("after insert: signed %+v, typed %+v", read(signed.ID), read(typed.ID))
+	}
+	if got, err := st.Read().Chat(ctx, c.ID); err != nil || !got.VisitorVerified {
+		t.Fatalf("chat of a signed visitor: %v %+v", err, got)
+	}
+	signed.Verified, typed.Verified = false, true
+	must(t, st.Write(ctx, func(tx *store.Tx) error {
+		if err := tx.SaveChatVisitor(ctx, signed); err != nil {
+			return err
+		}
+		return tx.SaveChatVisitor(ctx, typed)
+	}))
+	if read(signed.ID).Verified || !read(typed.ID).Verified {
+		t.Fatalf("after save: %+v %+v", read(signed.ID), read(typed.ID))
+	}
+	if got, err := st.Read().Chat(ctx, c.ID); err != nil || got.VisitorVerified {
+		t.Fatalf("chat after save: %v %+v", err, got)
+	}
+	vs, err := st.Read().OnlineChatVisitors(ctx, t0().Add(-time.Minute), 10)
+	must(t, err)
+	got := map[int64]bool{}
+	for _, v := range vs {
+		got[v.ID] = v.Verified
+	}
+	if len(got) != 2 || got[signed.ID] || !got[typed.ID] {
+		t.Fatalf("online visitors: %+v", vs)
+	}
+}
