@@ -391,12 +391,21 @@ func (tx *Tx) Chat(ctx context.Context, id int64) (desk.Chat, error) {
 }
 
 // ChatForUpdate returns one chat, locking its row on PostgreSQL until the
-// transaction ends (SQLite has one writer anyway).
+// transaction ends (SQLite has one writer anyway). It locks the chat's
+// ticket first: a reply to the ticket locks the ticket and then (in the
+// chat outbox) the chat, so every path must take the two in that order,
+// or a visitor's message and an agent's reply on the same chat deadlock.
+// A transaction that already holds the ticket's lock takes it again at no
+// cost.
 func (tx *Tx) ChatForUpdate(ctx context.Context, id int64) (desk.Chat, error) {
 	if !tx.pg {
 		return tx.Chat(ctx, id)
 	}
 	var c desk.Chat
+	var ticketID int64
+	if err := tx.queryRow(ctx, "SELECT t.id FROM tickets t WHERE t.id = (SELECT ticket_id FROM chats WHERE id = ?) FOR UPDATE", id).Scan(&ticketID); err != nil {
+		return c, wrap(err, "Chat", "lock the ticket of chat %d", id)
+	}
 	err := scanChat(tx.queryRow(ctx, "SELECT "+chatColumns+chatFrom+" WHERE ch.id = ? FOR UPDATE OF ch", id), &c)
 	return c, wrap(err, "Chat", "lock chat %d", id)
 }
