@@ -28,6 +28,8 @@ type ChatChannel struct {
 	Languages      []string      `json:"languages"`
 	Prechat        desk.Prechat  `json:"prechat"`
 	MaxUpload      int64         `json:"max_upload"`
+	QueueTimeout   int64         `json:"queue_timeout"`  // seconds a chat rings before it is missed; 0 never
+	EndAfterLeft   int64         `json:"end_after_left"` // seconds after its visitor left an ongoing chat ends; 0 never
 	Active         bool          `json:"active"`
 	Embed          string        `json:"embed"`
 	IdentitySecret *string       `json:"identity_secret,omitempty"`
@@ -41,6 +43,7 @@ func (s *server) channelOut(c desk.ChatChannel, withSecret bool) ChatChannel {
 		ID: c.ID, Key: c.PublicKey, Name: c.Name, Team: c.Team, MailboxID: c.MailboxID,
 		Origins: nonNil(c.Origins), Color: c.Color, Greeting: c.Greeting, Position: c.Position,
 		Languages: nonNil(c.Languages), Prechat: c.Prechat, MaxUpload: c.MaxUpload, Active: c.Active,
+		QueueTimeout: int64(c.QueueTimeout / time.Second), EndAfterLeft: int64(c.EndAfterLeft / time.Second),
 		Embed: chat.EmbedSnippet(s.cfg.BaseURL, c), CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC(),
 	}
 	if withSecret {
@@ -163,23 +166,39 @@ type createChatChannelRequest struct {
 	Languages []string      `json:"languages"`
 	Prechat   *desk.Prechat `json:"prechat"`
 	MaxUpload int64         `json:"max_upload"`
-	Active    *bool         `json:"active"`
+	// QueueTimeout and EndAfterLeft in seconds: absent takes the
+	// defaults, 0 is never.
+	QueueTimeout *int64 `json:"queue_timeout"`
+	EndAfterLeft *int64 `json:"end_after_left"`
+	Active       *bool  `json:"active"`
 }
 
 // updateChatChannelRequest is the body of PATCH /chat/channels/{id}:
 // absent fields are unchanged; team or mailbox_id null removes it.
 type updateChatChannelRequest struct {
-	Name      *string       `json:"name"`
-	Team      nullableID    `json:"team"`
-	MailboxID nullableID    `json:"mailbox_id"`
-	Origins   *[]string     `json:"origins"`
-	Color     *string       `json:"color"`
-	Greeting  *string       `json:"greeting"`
-	Position  *string       `json:"position"`
-	Languages *[]string     `json:"languages"`
-	Prechat   *desk.Prechat `json:"prechat"`
-	MaxUpload *int64        `json:"max_upload"`
-	Active    *bool         `json:"active"`
+	Name         *string       `json:"name"`
+	Team         nullableID    `json:"team"`
+	MailboxID    nullableID    `json:"mailbox_id"`
+	Origins      *[]string     `json:"origins"`
+	Color        *string       `json:"color"`
+	Greeting     *string       `json:"greeting"`
+	Position     *string       `json:"position"`
+	Languages    *[]string     `json:"languages"`
+	Prechat      *desk.Prechat `json:"prechat"`
+	MaxUpload    *int64        `json:"max_upload"`
+	QueueTimeout *int64        `json:"queue_timeout"`
+	EndAfterLeft *int64        `json:"end_after_left"`
+	Active       *bool         `json:"active"`
+}
+
+// durationOf reads a number of seconds (nil stays nil). Values too large
+// for a time.Duration stay too large, for the service to refuse.
+func durationOf(secs *int64) *time.Duration {
+	if secs == nil {
+		return nil
+	}
+	d := time.Duration(min(max(*secs, -1), 1<<32)) * time.Second
+	return &d
 }
 
 // rotateIdentitySecretRequest is the optional body of POST
@@ -224,7 +243,8 @@ func (s *server) createChatChannel(w http.ResponseWriter, r *http.Request) {
 	}
 	in := chat.ChannelInput{Name: req.Name, TeamID: req.Team.ptr(), MailboxID: req.MailboxID.ptr(), Origins: req.Origins,
 		Color: req.Color, Greeting: req.Greeting, Position: req.Position, Languages: req.Languages,
-		MaxUpload: req.MaxUpload, Active: req.Active == nil || *req.Active}
+		MaxUpload: req.MaxUpload, Active: req.Active == nil || *req.Active,
+		QueueTimeout: durationOf(req.QueueTimeout), EndAfterLeft: durationOf(req.EndAfterLeft)}
 	if req.Prechat != nil {
 		in.Prechat = *req.Prechat
 	}
@@ -268,7 +288,8 @@ func (s *server) updateChatChannel(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := chat.ChannelPatch{Name: req.Name, Origins: req.Origins, Color: req.Color, Greeting: req.Greeting,
-		Position: req.Position, Languages: req.Languages, Prechat: req.Prechat, MaxUpload: req.MaxUpload, Active: req.Active}
+		Position: req.Position, Languages: req.Languages, Prechat: req.Prechat, MaxUpload: req.MaxUpload, Active: req.Active,
+		QueueTimeout: durationOf(req.QueueTimeout), EndAfterLeft: durationOf(req.EndAfterLeft)}
 	if req.Team.Set {
 		team := req.Team.ID // 0 when null: no team
 		p.TeamID = &team

@@ -225,7 +225,8 @@ func (s *Service) Transfer(ctx context.Context, a desk.Actor, chatID int64, toAg
 			if err != nil {
 				return err
 			}
-			c.Team, c.Agent, c.Status = &ref, nil, desk.ChatQueued
+			now := s.now()
+			c.Team, c.Agent, c.Status, c.QueuedAt = &ref, nil, desk.ChatQueued, &now // it rings afresh
 			e = eventEntry(desk.ChatEventTransferred, ref.Name, 0)
 			u.TeamID, u.ClearAssignee = toTeam, true
 		}

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"switchboard/internal/desk"
@@ -26,6 +27,13 @@ const (
 	MaxMessageLength = 4000 // characters in one chat message
 	MaxGreeting      = 500
 	MaxInvitations   = 50
+	// DefaultQueueTimeout is how long a new chat rings before it ends as
+	// missed, and DefaultEndAfterLeft how long after its visitor left an
+	// ongoing chat ends, unless the channel says otherwise.
+	DefaultQueueTimeout = 3 * time.Minute
+	DefaultEndAfterLeft = 10 * time.Minute
+	// MaxIdleSetting bounds both (0 turns them off).
+	MaxIdleSetting = 24 * time.Hour
 )
 
 // ChannelInput is what an admin sets on a chat channel.
@@ -40,7 +48,11 @@ type ChannelInput struct {
 	Languages []string
 	Prechat   desk.Prechat
 	MaxUpload int64
-	Active    bool
+	// QueueTimeout and EndAfterLeft: nil takes the defaults, 0 is never
+	// (see desk.ChatChannel).
+	QueueTimeout *time.Duration
+	EndAfterLeft *time.Duration
+	Active       bool
 }
 
 var colorRe = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
@@ -169,6 +181,8 @@ func (s *Service) checkChannel(ctx context.Context, tx *store.Tx, in *ChannelInp
 	} else if c.MaxUpload < 0 || c.MaxUpload > MaxUploadLimit {
 		fields["max_upload"] = "from 1 byte to 25 MiB"
 	}
+	c.QueueTimeout = idleSetting(in.QueueTimeout, DefaultQueueTimeout, "queue_timeout", fields)
+	c.EndAfterLeft = idleSetting(in.EndAfterLeft, DefaultEndAfterLeft, "end_after_left", fields)
 	if len(fields) > 0 {
 		return c, &desk.Error{Code: desk.EInvalid, Message: "Please correct the highlighted fields.", Fields: fields}
 	}
@@ -190,6 +204,22 @@ func (s *Service) checkChannel(ctx context.Context, tx *store.Tx, in *ChannelInp
 		}
 	}
 	return c, nil
+}
+
+// idleSetting checks a queue timeout or an end-after-left setting: nil
+// takes def; whole seconds from 0 (never) to MaxIdleSetting.
+func idleSetting(d *time.Duration, def time.Duration, field string, fields map[string]string) time.Duration {
+	if d == nil {
+		return def
+	}
+	if *d < 0 || *d > MaxIdleSetting {
+		fields[field] = "from 0 (never) to 24 hours"
+		return 0
+	}
+	if *d > 0 && *d < time.Second {
+		return time.Second // not 0, which is never
+	}
+	return d.Truncate(time.Second)
 }
 
 // CreateChannel adds a chat channel (admins only), with a new public key

@@ -39,11 +39,18 @@ func (f *fakeTranscripts) EnqueueTranscript(_ context.Context, _ *store.Tx, _ *i
 
 func newFixture(t *testing.T, st *store.Store) *fixture {
 	t.Helper()
+	return newFixtureWith(t, st, nil, nil)
+}
+
+// newFixtureWith is newFixture on a clock (nil: the system's), with next
+// as the outbox of replies that do not go to a live chat.
+func newFixtureWith(t *testing.T, st *store.Store, clk desk.Clock, next ticket.Outbox) *fixture {
+	t.Helper()
 	ctx := context.Background()
 	f := &fixture{st: st, br: realtime.NewLocal(1024), mail: &fakeTranscripts{}}
-	f.tickets = ticket.New(st, f.br, nil)
-	f.svc = chat.New(st, f.tickets, f.br, nil, chat.Options{Transcripts: f.mail})
-	tm := team.New(st, nil)
+	f.tickets = ticket.New(st, f.br, clk)
+	f.svc = chat.New(st, f.tickets, f.br, clk, chat.Options{Transcripts: f.mail, Next: next})
+	tm := team.New(st, clk)
 	a1, err := tm.CreateAgent(ctx, desk.System, team.NewAgent{Email: "ana@desk.test", Name: "Ana Horvat", Role: desk.RoleAgent})
 	if err != nil {
 		t.Fatal(err)

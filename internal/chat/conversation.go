@@ -217,7 +217,7 @@ func (s *Service) Start(ctx context.Context, v Visitor, in StartInput) (Sent, er
 				return err
 			}
 		}
-		c := desk.Chat{ChannelID: ch.ID, VisitorID: vis.ID, TicketID: t.ID, Team: ch.Team, Status: desk.ChatQueued, StartedAt: now}
+		c := desk.Chat{ChannelID: ch.ID, VisitorID: vis.ID, TicketID: t.ID, Team: ch.Team, Status: desk.ChatQueued, StartedAt: now, QueuedAt: &now}
 		if err := tx.InsertChat(ctx, &c); err != nil {
 			return err
 		}
@@ -570,7 +570,8 @@ func (s *Service) EndByVisitor(ctx context.Context, v Visitor) (desk.Chat, error
 	return c, nil
 }
 
-// end marks chat c ended (inside tx) and logs who ended it.
+// end marks chat c ended (inside tx) and logs who ended it: by is the
+// agent, the visitor, or why it ended by itself (desk.EndedLeft).
 func (s *Service) end(ctx context.Context, tx *store.Tx, c *desk.Chat, by, name string, agentID int64) (desk.ChatEntry, error) {
 	now := s.now()
 	c.Status, c.EndedAt = desk.ChatEnded, &now
@@ -583,7 +584,11 @@ func (s *Service) end(ctx context.Context, tx *store.Tx, c *desk.Chat, by, name 
 		return e, err
 	}
 	c.LastSeq = e.Seq
-	return e, tx.InsertEvents(ctx, desk.Event{TicketID: c.TicketID, Actor: name, AgentID: ptr(agentID), Action: "chat_ended", At: now})
+	ev := desk.Event{TicketID: c.TicketID, Actor: name, AgentID: ptr(agentID), Action: "chat_ended", At: now}
+	if by != desk.AuthorAgent && by != desk.AuthorVisitor {
+		ev.Field = by // why the chat ended by itself, e.g. desk.EndedLeft
+	}
+	return e, tx.InsertEvents(ctx, ev)
 }
 
 func ptr(id int64) *int64 {
@@ -714,6 +719,8 @@ func transcriptText(ch desk.ChatChannel, c desk.Chat, es []desk.ChatEntry, T fun
 				fmt.Fprintf(&b, "[%s] %s\n", at, T("widget.event.transferred", "name", e.Name))
 			case desk.ChatEventEnded:
 				fmt.Fprintf(&b, "[%s] %s\n", at, T("widget.event.ended"))
+			case desk.ChatEventMissed:
+				fmt.Fprintf(&b, "[%s] %s\n", at, T("widget.event.missed"))
 			}
 		}
 		b.WriteString("\n")

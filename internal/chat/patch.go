@@ -2,6 +2,7 @@ package chat
 
 import (
 	"context"
+	"time"
 
 	"switchboard/internal/desk"
 	"switchboard/internal/store"
@@ -21,13 +22,17 @@ type ChannelPatch struct {
 	Languages *[]string
 	Prechat   *desk.Prechat
 	MaxUpload *int64
-	Active    *bool
+	// QueueTimeout and EndAfterLeft: 0 is never.
+	QueueTimeout *time.Duration
+	EndAfterLeft *time.Duration
+	Active       *bool
 }
 
 // inputOf is a channel's settings as an input, to change some of them.
 func inputOf(c desk.ChatChannel) ChannelInput {
 	in := ChannelInput{Name: c.Name, MailboxID: c.MailboxID, Origins: c.Origins, Color: c.Color, Greeting: c.Greeting,
-		Position: c.Position, Languages: c.Languages, Prechat: c.Prechat, MaxUpload: c.MaxUpload, Active: c.Active}
+		Position: c.Position, Languages: c.Languages, Prechat: c.Prechat, MaxUpload: c.MaxUpload, Active: c.Active,
+		QueueTimeout: &c.QueueTimeout, EndAfterLeft: &c.EndAfterLeft}
 	if c.Team != nil {
 		id := c.Team.ID
 		in.TeamID = &id
@@ -76,6 +81,12 @@ func (p ChannelPatch) apply(in *ChannelInput) {
 		if in.MaxUpload == 0 {
 			in.MaxUpload = -1 // refused: zero would mean the default
 		}
+	}
+	if p.QueueTimeout != nil {
+		in.QueueTimeout = p.QueueTimeout
+	}
+	if p.EndAfterLeft != nil {
+		in.EndAfterLeft = p.EndAfterLeft
 	}
 	if p.Active != nil {
 		in.Active = *p.Active

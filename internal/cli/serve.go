@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"switchboard/internal/chat"
 	"switchboard/internal/config"
 	"switchboard/internal/demo"
 	"switchboard/internal/desk"
@@ -87,13 +88,15 @@ func runServe(ctx context.Context, sio IO, args []string) error {
 	if login != nil {
 		fmt.Fprintf(sio.Stdout, "Sign in with email %s and password %s\n", login.Email, login.Password)
 	}
-	// The HTTP server, the SMTP listener, the IMAP fetchers and the
-	// outbound mail worker live and die together: a failure of one stops
-	// them all.
+	// The HTTP server, the SMTP listener, the IMAP fetchers, the outbound
+	// mail worker and the chat hub and sweeper live and die together: a
+	// failure of one stops them all.
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return srv.Serve(gctx, ln) })
 	g.Go(func() error { return svc.Mailer.Run(gctx) })
 	g.Go(func() error { return svc.ChatHub.Run(gctx) })
+	// Chats nobody answers, or whose visitor left, end by themselves.
+	g.Go(func() error { return svc.Chat.RunSweeper(gctx, chat.SweepInterval) })
 	imap := imapfetch.NewManager(st, svc.Ingest, log.With("component", "imap"), imapfetch.Options{Clock: svc.Clock})
 	g.Go(func() error { return imap.Run(gctx) })
 	if smtpLn != nil {

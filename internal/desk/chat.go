@@ -40,6 +40,12 @@ type ChatChannel struct {
 	Languages []string `json:"languages"` // offered; empty means all
 	Prechat   Prechat  `json:"prechat"`
 	MaxUpload int64    `json:"max_upload"` // bytes per file
+	// QueueTimeout is how long a chat may ring before it ends as missed
+	// (answered by email instead); 0 never.
+	QueueTimeout time.Duration `json:"queue_timeout"`
+	// EndAfterLeft is how long after the visitor left an ongoing chat ends
+	// by itself; 0 never.
+	EndAfterLeft time.Duration `json:"end_after_left"`
 	// TokenSecret signs visitor tokens; IdentitySecret is shared with the
 	// site, which signs its logged-in users' identity with it.
 	TokenSecret    string    `json:"-"`
@@ -132,8 +138,11 @@ type Chat struct {
 	RatingComment string     `json:"rating_comment"`
 	TranscriptTo  string     `json:"transcript_to"`
 	StartedAt     time.Time  `json:"started_at"`
-	AcceptedAt    *time.Time `json:"accepted_at"`
-	EndedAt       *time.Time `json:"ended_at"`
+	// QueuedAt is when the chat last started ringing: when it started, or
+	// when it was transferred to a team's queue.
+	QueuedAt   *time.Time `json:"queued_at"`
+	AcceptedAt *time.Time `json:"accepted_at"`
+	EndedAt    *time.Time `json:"ended_at"`
 	// Filled by listings for the agent side.
 	TicketNumber int64  `json:"ticket_number,omitempty"`
 	VisitorName  string `json:"visitor_name,omitempty"`
@@ -162,6 +171,17 @@ const (
 	ChatEventTransferred = "transferred"
 	ChatEventEnded       = "ended"
 	ChatEventRated       = "rated"
+	// ChatEventMissed ends a chat nobody accepted: it rang too long
+	// (Body MissedTimeout) or the visitor left (Body MissedLeft).
+	ChatEventMissed = "missed"
+)
+
+// Why a chat ended by itself: the Body of its missed or ended entry, and
+// the Field of its ticket event.
+const (
+	MissedTimeout = "timeout"      // rang longer than the channel's queue timeout
+	MissedLeft    = "visitor_left" // the visitor left while it rang
+	EndedLeft     = "visitor_left" // an ongoing chat whose visitor left (entry Body of ChatEventEnded)
 )
 
 // ChatEntry is one numbered line of a chat's log as the visitor sees it: a

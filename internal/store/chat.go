@@ -14,8 +14,8 @@ import (
 // Chat channels -------------------------------------------------------------
 
 const chatChannelColumns = `ch.id, ch.public_key, ch.name, ch.team_id, t.name, ch.mailbox_id, ch.origins, ch.color,
-	ch.greeting, ch.position, ch.languages, ch.prechat, ch.max_upload, ch.token_secret, ch.identity_secret,
-	ch.active, ch.created_at, ch.updated_at`
+	ch.greeting, ch.position, ch.languages, ch.prechat, ch.max_upload, ch.queue_timeout, ch.end_after_left,
+	ch.token_secret, ch.identity_secret, ch.active, ch.created_at, ch.updated_at`
 
 const chatChannelFrom = ` FROM chat_channels ch LEFT JOIN teams t ON t.id = ch.team_id`
 
@@ -23,11 +23,13 @@ func scanChatChannel(sc interface{ Scan(...any) error }, c *desk.ChatChannel) er
 	var teamID sql.NullInt64
 	var teamName sql.NullString
 	var origins, langs, prechat string
+	var queueTimeout, endAfterLeft int64
 	if err := sc.Scan(&c.ID, &c.PublicKey, &c.Name, &teamID, &teamName, nint{&c.MailboxID}, &origins, &c.Color,
-		&c.Greeting, &c.Position, &langs, &prechat, &c.MaxUpload, &c.TokenSecret, &c.IdentitySecret,
-		&c.Active, ts{&c.CreatedAt}, ts{&c.UpdatedAt}); err != nil {
+		&c.Greeting, &c.Position, &langs, &prechat, &c.MaxUpload, &queueTimeout, &endAfterLeft, &c.TokenSecret,
+		&c.IdentitySecret, &c.Active, ts{&c.CreatedAt}, ts{&c.UpdatedAt}); err != nil {
 		return err
 	}
+	c.QueueTimeout, c.EndAfterLeft = time.Duration(queueTimeout)*time.Second, time.Duration(endAfterLeft)*time.Second
 	c.Team = nil
 	if teamID.Valid {
 		c.Team = &desk.TeamRef{ID: teamID.Int64, Name: teamName.String}
@@ -49,6 +51,9 @@ func splitList(s, sep string) []string {
 	return out
 }
 
+// seconds stores a duration as whole seconds.
+func seconds(d time.Duration) int64 { return int64(d / time.Second) }
+
 func prechatJSON(p desk.Prechat) string {
 	b, _ := json.Marshal(p)
 	return string(b)
@@ -58,11 +63,12 @@ func prechatJSON(p desk.Prechat) string {
 // public key is desk.EConflict.
 func (tx *Tx) InsertChatChannel(ctx context.Context, c *desk.ChatChannel) error {
 	id, err := tx.insertID(ctx, `INSERT INTO chat_channels (public_key, name, team_id, mailbox_id, origins, color,
-		greeting, position, languages, prechat, max_upload, token_secret, identity_secret, active, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		greeting, position, languages, prechat, max_upload, queue_timeout, end_after_left, token_secret, identity_secret,
+		active, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.PublicKey, c.Name, teamID(c.Team), nullInt(c.MailboxID), strings.Join(c.Origins, "\n"), c.Color,
 		c.Greeting, c.Position, strings.Join(c.Languages, ","), prechatJSON(c.Prechat), c.MaxUpload,
-		c.TokenSecret, c.IdentitySecret, c.Active, c.CreatedAt, c.UpdatedAt)
+		seconds(c.QueueTimeout), seconds(c.EndAfterLeft), c.TokenSecret, c.IdentitySecret, c.Active, c.CreatedAt, c.UpdatedAt)
 	if err != nil {
 		return fmt.Errorf("store: insert chat channel %q: %w", c.Name, err)
 	}
@@ -73,11 +79,11 @@ func (tx *Tx) InsertChatChannel(ctx context.Context, c *desk.ChatChannel) error 
 // UpdateChatChannel saves a channel's settings (its key and secrets too).
 func (tx *Tx) UpdateChatChannel(ctx context.Context, c desk.ChatChannel) error {
 	res, err := tx.exec(ctx, `UPDATE chat_channels SET name = ?, team_id = ?, mailbox_id = ?, origins = ?, color = ?,
-		greeting = ?, position = ?, languages = ?, prechat = ?, max_upload = ?, token_secret = ?, identity_secret = ?,
-		active = ?, updated_at = ? WHERE id = ?`,
+		greeting = ?, position = ?, languages = ?, prechat = ?, max_upload = ?, queue_timeout = ?, end_after_left = ?,
+		token_secret = ?, identity_secret = ?, active = ?, updated_at = ? WHERE id = ?`,
 		c.Name, teamID(c.Team), nullInt(c.MailboxID), strings.Join(c.Origins, "\n"), c.Color,
 		c.Greeting, c.Position, strings.Join(c.Languages, ","), prechatJSON(c.Prechat), c.MaxUpload,
-		c.TokenSecret, c.IdentitySecret, c.Active, c.UpdatedAt, c.ID)
+		seconds(c.QueueTimeout), seconds(c.EndAfterLeft), c.TokenSecret, c.IdentitySecret, c.Active, c.UpdatedAt, c.ID)
 	if err != nil {
 		return fmt.Errorf("store: update chat channel %d: %w", c.ID, err)
 	}
@@ -334,7 +340,7 @@ func (tx *Tx) PageViews(ctx context.Context, visitorID int64, limit int) ([]desk
 
 const chatColumns = `ch.id, ch.channel_id, ch.visitor_id, ch.ticket_id, ch.team_id, tm.name, ch.agent_id, a.name, a.email,
 	ch.status, ch.last_seq, ch.visitor_seen, ch.agent_seen, ch.rating, ch.rating_comment, ch.transcript_to,
-	ch.started_at, ch.accepted_at, ch.ended_at, t.number, v.name, v.email, v.verified, t.preview`
+	ch.started_at, ch.queued_at, ch.accepted_at, ch.ended_at, t.number, v.name, v.email, v.verified, t.preview`
 
 const chatFrom = ` FROM chats ch LEFT JOIN teams tm ON tm.id = ch.team_id LEFT JOIN agents a ON a.id = ch.agent_id
 	JOIN tickets t ON t.id = ch.ticket_id JOIN chat_visitors v ON v.id = ch.visitor_id`
@@ -345,7 +351,7 @@ func scanChat(sc interface{ Scan(...any) error }, c *desk.Chat) error {
 	var vName, vEmail string
 	if err := sc.Scan(&c.ID, &c.ChannelID, &c.VisitorID, &c.TicketID, &teamID, &teamName, &agentID, &agentName, &agentEmail,
 		&c.Status, &c.LastSeq, &c.VisitorSeen, &c.AgentSeen, &rating, &c.RatingComment, &c.TranscriptTo,
-		ts{&c.StartedAt}, nts{&c.AcceptedAt}, nts{&c.EndedAt}, &c.TicketNumber, &vName, &vEmail, &c.VisitorVerified, &c.Preview); err != nil {
+		ts{&c.StartedAt}, nts{&c.QueuedAt}, nts{&c.AcceptedAt}, nts{&c.EndedAt}, &c.TicketNumber, &vName, &vEmail, &c.VisitorVerified, &c.Preview); err != nil {
 		return err
 	}
 	c.Team, c.Agent, c.Rating = nil, nil, nil
@@ -373,9 +379,9 @@ func (tx *Tx) InsertChat(ctx context.Context, c *desk.Chat) error {
 		agentID = &c.Agent.ID
 	}
 	id, err := tx.insertID(ctx, `INSERT INTO chats (channel_id, visitor_id, ticket_id, team_id, agent_id, status,
-		last_seq, started_at, accepted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		last_seq, started_at, queued_at, accepted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.ChannelID, c.VisitorID, c.TicketID, teamID(c.Team), nullInt(agentID), string(c.Status), c.LastSeq,
-		c.StartedAt, c.AcceptedAt)
+		c.StartedAt, c.QueuedAt, c.AcceptedAt)
 	if err != nil {
 		return fmt.Errorf("store: insert chat: %w", err)
 	}
@@ -462,7 +468,8 @@ func (tx *Tx) NextChatSeq(ctx context.Context, chatID int64) (int64, error) {
 	return seq, wrap(err, "Chat", "next seq of chat %d", chatID)
 }
 
-// SaveChatState saves a chat's status, agent, team and times.
+// SaveChatState saves a chat's status, agent, team, times, rating and
+// transcript addresses.
 func (tx *Tx) SaveChatState(ctx context.Context, c desk.Chat) error {
 	var agentID *int64
 	if c.Agent != nil {
@@ -472,10 +479,10 @@ func (tx *Tx) SaveChatState(ctx context.Context, c desk.Chat) error {
 	if c.Rating != nil {
 		rating = *c.Rating
 	}
-	res, err := tx.exec(ctx, `UPDATE chats SET status = ?, agent_id = ?, team_id = ?, accepted_at = ?, ended_at = ?,
-		rating = ?, rating_comment = ?, transcript_to = ? WHERE id = ?`,
-		string(c.Status), nullInt(agentID), teamID(c.Team), c.AcceptedAt, c.EndedAt, rating, c.RatingComment,
-		c.TranscriptTo, c.ID)
+	res, err := tx.exec(ctx, `UPDATE chats SET status = ?, agent_id = ?, team_id = ?, queued_at = ?, accepted_at = ?,
+		ended_at = ?, rating = ?, rating_comment = ?, transcript_to = ? WHERE id = ?`,
+		string(c.Status), nullInt(agentID), teamID(c.Team), c.QueuedAt, c.AcceptedAt, c.EndedAt, rating,
+		c.RatingComment, c.TranscriptTo, c.ID)
 	if err != nil {
 		return fmt.Errorf("store: save chat %d: %w", c.ID, err)
 	}

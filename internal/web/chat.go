@@ -150,10 +150,18 @@ func chatEventText(l *i18n.Localizer, e *desk.ChatEntry) string {
 	case desk.ChatEventTransferred:
 		return l.T("chat.event.transferred", "name", e.Name)
 	case desk.ChatEventEnded:
-		if e.Body == desk.AuthorVisitor {
+		switch e.Body {
+		case desk.AuthorVisitor:
 			return l.T("chat.event.ended_visitor")
+		case desk.EndedLeft:
+			return l.T("chat.event.ended_left")
 		}
 		return l.T("chat.event.ended", "name", e.Name)
+	case desk.ChatEventMissed:
+		if e.Body == desk.MissedLeft {
+			return l.T("chat.event.missed_left")
+		}
+		return l.T("chat.event.missed")
 	case desk.ChatEventRated:
 		if e.Body != "" {
 			return l.T("chat.event.rated_comment", "n", e.Name, "comment", e.Body)

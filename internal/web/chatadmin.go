@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"switchboard/internal/chat"
 	"switchboard/internal/desk"
@@ -50,6 +51,9 @@ type channelForm struct {
 	PrechatName  string
 	PrechatEmail string
 	MaxUploadMiB string
+	// QueueTimeout and EndAfterLeft in minutes, as typed (0: never).
+	QueueTimeout string
+	EndAfterLeft string
 	Active       bool
 	Message      string
 	Errors       map[string]string
@@ -77,7 +81,28 @@ var fieldModes = []desk.FieldMode{desk.FieldRequired, desk.FieldOptional, desk.F
 
 func newChannelForm() *channelForm {
 	return &channelForm{Color: "#2563eb", Position: "right", PrechatName: string(desk.FieldOptional),
-		PrechatEmail: string(desk.FieldOptional), MaxUploadMiB: mib(chat.DefaultMaxUpload), Active: true}
+		PrechatEmail: string(desk.FieldOptional), MaxUploadMiB: mib(chat.DefaultMaxUpload),
+		QueueTimeout: minutes(chat.DefaultQueueTimeout), EndAfterLeft: minutes(chat.DefaultEndAfterLeft), Active: true}
+}
+
+// minutes writes a duration as minutes for the form ("3", or "1.5").
+func minutes(d time.Duration) string {
+	return strconv.FormatFloat(d.Minutes(), 'f', -1, 64)
+}
+
+// parseMinutes reads minutes as typed (0 and up, a decimal comma too) up
+// to chat.MaxIdleSetting; nothing is nil, the default.
+func parseMinutes(s string) (*time.Duration, bool) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return nil, true
+	}
+	m, err := strconv.ParseFloat(strings.ReplaceAll(s, ",", "."), 64)
+	if err != nil || m != m || m < 0 || m > chat.MaxIdleSetting.Minutes() {
+		return nil, false
+	}
+	d := time.Duration(m * float64(time.Minute))
+	return &d, true
 }
 
 // mib writes a byte count as MiB for the form ("10", or "0.5").
@@ -88,7 +113,8 @@ func mib(n int64) string {
 func channelFormOf(c desk.ChatChannel) *channelForm {
 	f := &channelForm{ID: c.ID, Name: c.Name, Origins: strings.Join(c.Origins, "\n"), Color: c.Color,
 		Greeting: c.Greeting, Position: c.Position, Languages: c.Languages, PrechatName: string(c.Prechat.Name),
-		PrechatEmail: string(c.Prechat.Email), MaxUploadMiB: mib(c.MaxUpload), Active: c.Active}
+		PrechatEmail: string(c.Prechat.Email), MaxUploadMiB: mib(c.MaxUpload), QueueTimeout: minutes(c.QueueTimeout),
+		EndAfterLeft: minutes(c.EndAfterLeft), Active: c.Active}
 	if c.Team != nil {
 		f.TeamID = c.Team.ID
 	}
@@ -104,14 +130,15 @@ func readChannelForm(r *http.Request) *channelForm {
 	f := &channelForm{Name: strings.TrimSpace(v("name")), Origins: v("origins"), Color: strings.TrimSpace(v("color")),
 		Greeting: v("greeting"), Position: v("position"), Languages: r.PostForm["languages"],
 		PrechatName: v("prechat_name"), PrechatEmail: v("prechat_email"),
-		MaxUploadMiB: strings.TrimSpace(v("max_upload")), Active: v("active") == "1"}
+		MaxUploadMiB: strings.TrimSpace(v("max_upload")), QueueTimeout: strings.TrimSpace(v("queue_timeout")),
+		EndAfterLeft: strings.TrimSpace(v("end_after_left")), Active: v("active") == "1"}
 	f.TeamID, _ = strconv.ParseInt(v("team"), 10, 64)
 	f.MailboxID, _ = strconv.ParseInt(v("mailbox"), 10, 64)
 	return f
 }
 
-// input turns the form into the service's input; a size that is not a
-// number is refused here with its field error.
+// input turns the form into the service's input; a size or a number of
+// minutes that is not one is refused here with its field error.
 func (f *channelForm) input(rq *request) (chat.ChannelInput, error) {
 	in := chat.ChannelInput{Name: f.Name, Origins: strings.Split(strings.ReplaceAll(f.Origins, "\r", ""), "\n"), Color: f.Color,
 		Greeting: f.Greeting, Position: f.Position, Languages: f.Languages,
@@ -122,10 +149,20 @@ func (f *channelForm) input(rq *request) (chat.ChannelInput, error) {
 	if f.MailboxID > 0 {
 		in.MailboxID = &f.MailboxID
 	}
+	fields := map[string]string{}
+	var ok bool
+	if in.QueueTimeout, ok = parseMinutes(f.QueueTimeout); !ok {
+		fields["queue_timeout"] = rq.loc.T("chatadmin.minutes_range")
+	}
+	if in.EndAfterLeft, ok = parseMinutes(f.EndAfterLeft); !ok {
+		fields["end_after_left"] = rq.loc.T("chatadmin.minutes_range")
+	}
 	size, err := strconv.ParseFloat(strings.ReplaceAll(f.MaxUploadMiB, ",", "."), 64)
 	if err != nil || size <= 0 || size != size {
-		return in, &desk.Error{Code: desk.EInvalid, Message: rq.loc.T("mailbox.check_fields"),
-			Fields: map[string]string{"max_upload": rq.loc.T("chatadmin.max_upload_number")}}
+		fields["max_upload"] = rq.loc.T("chatadmin.max_upload_number")
+	}
+	if len(fields) > 0 {
+		return in, &desk.Error{Code: desk.EInvalid, Message: rq.loc.T("mailbox.check_fields"), Fields: fields}
 	}
 	in.MaxUpload = max(int64(size*(1<<20)), 1)
 	if size > float64(chat.MaxUploadLimit>>20) {

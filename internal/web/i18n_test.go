@@ -73,7 +73,7 @@ func TestCatalogueCoversUI(t *testing.T) {
 		used["timeline.field."+f] = "eventText"
 	}
 	for _, a := range []string{"created", "reply", "note", "merged", "merged_from", "follow_up_of", "follow_up", "delivery_failed",
-		"chat_email", "chat_ended", "chat_rating", "chat_transcript", "chat_offline"} {
+		"chat_ended", "chat_ended_left", "chat_missed", "chat_missed_left", "chat_email", "chat_rating", "chat_transcript", "chat_offline"} {
 		used["timeline."+a] = "eventText"
 	}
 	for _, k := range []string{"live.created", "live.updated", "live.message"} {
@@ -110,7 +110,7 @@ func TestCatalogueCoversUI(t *testing.T) {
 	for _, s := range []desk.ChatStatus{desk.ChatQueued, desk.ChatActive, desk.ChatEnded} {
 		used["chat.state."+string(s)] = "desk chat statuses"
 	}
-	for _, k := range []string{"accepted", "transferred", "ended", "ended_visitor", "rated", "rated_comment", "started"} {
+	for _, k := range []string{"accepted", "transferred", "ended", "ended_visitor", "ended_left", "missed", "missed_left", "rated", "rated_comment", "started"} {
 		used["chat.event."+k] = "chatEventText"
 	}
 	for k, where := range used {

@@ -258,6 +258,10 @@ func eventText(l *i18n.Localizer, ev desk.Event) string {
 		return l.T("timeline.changed", "field", what, "old", old, "new", nw)
 	case "custom_field":
 		return l.T("timeline.changed", "field", ev.Field, "old", old, "new", nw)
+	case "chat_missed", "chat_ended":
+		if ev.Field == desk.MissedLeft || ev.Field == desk.EndedLeft { // it ended by itself: the visitor left
+			return l.T("timeline." + ev.Action + "_left")
+		}
 	}
 	return l.T("timeline."+ev.Action, "field", ev.Field, "old", old, "new", nw)
 }

@@ -72,9 +72,15 @@ var shopPage = template.Must(template.New("shop").Parse(`<!doctype html>
 // chats.
 func newSite(t *testing.T, online bool) *site {
 	t.Helper()
+	return newSiteAt(t, online, nil)
+}
+
+// newSiteAt is newSite on a clock (nil: the system's).
+func newSiteAt(t *testing.T, online bool, clk desk.Clock) *site {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	st := storetest.NewSQLite(t)
-	s := &site{svc: server.NewServices(st, nil, nil)}
+	s := &site{svc: server.NewServices(st, nil, clk)}
 	go func() { _ = s.svc.ChatHub.Run(ctx) }()
 	s.desk = httptest.NewUnstartedServer(nil)
 	base := "http://" + s.desk.Listener.Addr().String()
@@ -703,6 +709,46 @@ func TestWidgetOfflineBrowser(t *testing.T) {
 	}
 	if tk.Requester.Email != "lea@example.com" || tk.Channel != desk.ChannelChat {
 		t.Errorf("ticket %+v", tk)
+	}
+	if p := problems(); len(p) > 0 {
+		t.Errorf("console: %v", p)
+	}
+}
+
+// TestWidgetMissedBrowser: a chat nobody accepts in time ends as missed
+// before the visitor's eyes; having given no email address, they leave
+// one to be answered at.
+func TestWidgetMissedBrowser(t *testing.T) {
+	clk := desk.NewFixedClock(time.Now())
+	s := newSiteAt(t, true, clk)
+	ctx := browser(t)
+	problems := watchConsole(t, ctx)
+	bg := context.Background()
+	step(t, ctx, "open shop", chromedp.Navigate(s.shop.URL+"/"))
+	startChat(t, ctx, "Iva Kos", "", "Do you ship to Iceland?")
+	c := s.chat(t)
+	wait(t, ctx, "waiting", `R.querySelector('ol[role=log] li.me .mk')?.textContent.includes('✓') && R.querySelector('header p').textContent === 'Waiting for someone to join…'`)
+
+	clk.Advance(3*time.Minute + time.Second)
+	if err := s.svc.Chat.TouchVisitors(bg, []int64{c.VisitorID}); err != nil { // the widget is still there
+		t.Fatal(err)
+	}
+	if missed, _, err := s.svc.Chat.Sweep(bg); err != nil || missed != 1 {
+		t.Fatalf("sweep: %d %v", missed, err)
+	}
+	wait(t, ctx, "missed", `[...R.querySelectorAll('ol[role=log] li.sy')].some(l => l.textContent === 'Sorry, no one could answer right now.') &&
+		R.querySelector('.ms').checkVisibility() && !R.querySelector('.rt').checkVisibility() && !R.querySelector('.tr').checkVisibility() &&
+		!R.querySelector('.c').checkVisibility() && R.querySelector('header p').textContent === 'Chat ended'`)
+	if got := eval[string](t, ctx, `R.querySelector('.note p[role=status]').textContent`); got != "Leave your email address and we will answer you there." {
+		t.Errorf("missed note %q", got)
+	}
+	checkLabels(t, ctx)
+	step(t, ctx, "scroll", chromedp.Evaluate[chromedp.Void](in(`R.querySelector('.ms').scrollIntoView({block: 'nearest'}) || true`)))
+	shot(t, ctx, "chat-widget-missed")
+	step(t, ctx, "leave an address", chromedp.Focus(w(".ms input[name=email]")), keys("iva@example.com"), chromedp.Focus(w(".ms .btn")), enter())
+	wait(t, ctx, "answered by email", `!R.querySelector('.ms').checkVisibility() && R.querySelector('.note p[role=status]').textContent === 'We will answer you by email at iva@example.com.'`)
+	if tk, err := s.svc.Tickets.Get(bg, s.agent, c.TicketID); err != nil || tk.Requester.Email != "iva@example.com" || tk.Status == desk.StatusResolved {
+		t.Errorf("ticket: %v %+v", err, tk)
 	}
 	if p := problems(); len(p) > 0 {
 		t.Errorf("console: %v", p)

@@ -89,6 +89,14 @@ func (h *handler) do(ctx context.Context, v chat.Visitor, c command, file *chat.
 			return fail(err)
 		}
 		return []chat.Frame{{T: "ok", Req: c.T}}
+	case "email":
+		if !h.messages.allow(key, now) {
+			return fail(errRate)
+		}
+		if err := h.cfg.Chat.LeaveEmail(ctx, v, c.Email); err != nil {
+			return fail(err)
+		}
+		return []chat.Frame{{T: "ok", Req: c.T}}
 	case "end":
 		ch, err := h.cfg.Chat.EndByVisitor(ctx, v)
 		if err != nil {

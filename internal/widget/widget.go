@@ -21,6 +21,7 @@
 //	{"t":"rate","score":5,"comment":"..."}      rate the chat 1..5
 //	{"t":"transcript","email":"..."}            email me the transcript
 //	{"t":"end"}                                 end the chat
+//	{"t":"email","email":"..."}                 answer me by email (a missed chat without one)
 //	{"t":"offline","name","email","text"}       leave a message (no agent online)
 //	{"t":"ping"}                                keep-alive; answered by pong
 //

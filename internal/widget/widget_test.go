@@ -40,17 +40,23 @@ type env struct {
 
 func newEnv(t *testing.T, st *store.Store) *env {
 	t.Helper()
+	return newEnvAt(t, st, nil)
+}
+
+// newEnvAt is newEnv on a clock (nil: the system's).
+func newEnvAt(t *testing.T, st *store.Store, clk desk.Clock) *env {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	br := realtime.NewLocal(256)
-	tickets := ticket.New(st, br, nil)
-	svc := chat.New(st, tickets, br, nil, chat.Options{})
+	tickets := ticket.New(st, br, clk)
+	svc := chat.New(st, tickets, br, clk, chat.Options{})
 	hub := chat.NewHub(svc)
 	go func() { _ = hub.Run(ctx) }()
 	cat, err := i18n.Load()
 	if err != nil {
 		t.Fatal(err)
 	}
-	ag, err := team.New(st, nil).CreateAgent(ctx, desk.System, team.NewAgent{Email: "ana@desk.test", Name: "Ana Horvat", Role: desk.RoleAgent})
+	ag, err := team.New(st, clk).CreateAgent(ctx, desk.System, team.NewAgent{Email: "ana@desk.test", Name: "Ana Horvat", Role: desk.RoleAgent})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -512,7 +518,7 @@ func TestScriptAndDemo(t *testing.T) {
 		t.Fatal(err)
 	}
 	used := map[string]bool{"online": true, "away": true, "name": true, "email": true, "message": true, "comment": true,
-		"event.accepted": true, "event.transferred": true, "event.ended": true, "event.rated": true}
+		"event.accepted": true, "event.transferred": true, "event.ended": true, "event.rated": true, "event.missed": true}
 	for n := 1; n <= 5; n++ {
 		used["rate."+strconv.Itoa(n)] = true
 	}

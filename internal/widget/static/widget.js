@@ -32,7 +32,7 @@ let ident = ds.userHash ? { id: ds.userId || '', email: ds.userEmail || '', name
 
 let S = {}, cfg = {}, vis = {}, lang = 'en', online = false;
 let chat = null, shown = 0, agentSeen = 0, agents = [], starting = false, offDone = false, seenSent = 0;
-let host, wrap, L, B, P, G, log, pend, ty, cn, er, stl, endB, cf, preF, offF, doneP, comp, ta, endD, rateF, trF, trP, M;
+let host, wrap, L, B, P, G, log, pend, ty, cn, er, stl, endB, cf, preF, offF, doneP, comp, ta, endD, rateF, trH, trF, trP, msP, msF, M;
 
 const t = (k, o) => (S[k] || k).replace(/\{(\w+)\}/g, (m, n) => o && n in o ? o[n] : m);
 const h = (tag, a, ...kids) => {
@@ -116,7 +116,7 @@ form{margin:12px 0 0}.fd{margin:0 0 10px}label{display:block;font-size:14px;font
 .fd input,textarea{display:block;width:100%;border:1px solid #9ca3af;border-radius:8px;padding:8px 10px;background:#fff;resize:vertical}
 [aria-invalid=true]{border-color:#b91c1c}.fe{color:#b91c1c;font-size:13px;margin:2px 0 0}.fe:empty{display:none}
 button{cursor:pointer;border-radius:8px}.btn{background:var(--c);color:var(--t);border:0;padding:9px 16px;font-weight:600}.btn2{background:#fff;border:1px solid #6b7280;padding:8px 14px}
-.note{background:#fff;border:1px solid #e5e7eb;border-radius:10px;padding:12px;margin:12px 0 0}.note>form:first-child{margin:0}.note h3{font-size:15px;margin:16px 0 6px}
+.note{background:#fff;border:1px solid #e5e7eb;border-radius:10px;padding:12px;margin:12px 0 0}.note>form:first-child,.mp{margin-top:0}.ms{margin-bottom:12px}.note h3{font-size:15px;margin:16px 0 6px}
 fieldset{border:0;padding:0;margin:0 0 10px}legend{font-weight:600;margin-bottom:6px;padding:0}
 .stars{display:flex;gap:4px}.stars label{margin:0;font-size:30px;line-height:1;color:#9ca3af;cursor:pointer;padding:0 2px}
 .stars .on{color:#d97706}.stars label:focus-within{outline:2px solid #1d4ed8}.stars input{position:absolute;opacity:0;width:1px}
@@ -190,7 +190,9 @@ function build() {
     field('comment', 'optional'), btn('btn', t('rate_send')));
   trF = form('tr', transcript, field('email', 'required', 'email', vis.email), btn('btn2', t('transcript_send')));
   trP = h('p');
-  endD = h('div', { class: 'note', tabindex: '-1' }, rateF, h('h3', { text: t('transcript') }), trF, trP, btn('btn', t('new_chat'), newChat));
+  msP = h('p', { class: 'mp', role: 'status' });
+  msF = form('ms', leaveEmail, field('email', 'required', 'email'), btn('btn', t('missed_send')));
+  endD = h('div', { class: 'note', tabindex: '-1' }, rateF, trH = h('h3', { text: t('transcript') }), trF, trP, msP, msF, btn('btn', t('new_chat'), newChat));
   ta = h('textarea', { rows: 1, maxlength: 4000, 'aria-label': t('message'), placeholder: t('placeholder'), oninput: typed,
     onkeydown: e => { if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); submit(); } } });
   const fi = h('input', { type: 'file', hidden: true, 'aria-label': t('attach'), onchange: () => { upload(fi.files[0]); fi.value = ''; } });
@@ -223,10 +225,16 @@ function view() {
   show(endB, open && !starting);
   show(endD, c && !open);
   if (!open) { show(cf, false); ty.textContent = ''; }
-  if (c && !open) {
-    show(rateF, !c.rating);
+  if (c && !open) { // a missed chat is answered by email: no rating, no transcript
+    const ms = !!c.missed;
+    msP.textContent = ms ? vis.email ? t('missed_email', { email: vis.email }) : t('missed_ask') : '';
+    show(msP, ms);
+    show(msF, ms && !vis.email);
+    show(rateF, !c.rating && !ms);
     if (c.rating && !endD.querySelector('[data-done]')) rateF.after(h('p', { 'data-done': 1, text: t('rate_thanks') }));
-    show(trF, !trP.textContent);
+    show(trH, !ms);
+    show(trF, !trP.textContent && !ms);
+    show(trP, !ms);
   }
   stl.textContent = !c ? t(online ? 'online' : 'away') : !open ? t('ended') : c.status === 'active' && c.agent ? t('with_agent', { name: c.agent }) : t('waiting');
   badge();
@@ -342,8 +350,9 @@ function add(e) {
   const near = M.scrollHeight - M.scrollTop - M.clientHeight < 120, ev = e.event;
   let li;
   if (e.kind === 'event') {
-    if (/^(accepted|transferred|ended|rated)$/.test(ev)) li = h('li', { class: 'sy', text: t('event.' + ev, { name: e.name, score: e.name }) });
-    if (ev === 'ended') chat.status = 'ended';
+    if (/^(accepted|transferred|ended|rated|missed)$/.test(ev)) li = h('li', { class: 'sy', text: t('event.' + ev, { name: e.name, score: e.name }) });
+    if (ev === 'ended' || ev === 'missed') Object.assign(chat, { status: 'ended', missed: ev === 'missed' });
+    if (ev === 'missed' && e.seq > st.last) notify();
     if (ev === 'rated') chat.rating = +e.name;
     if (ev === 'accepted' || ev === 'transferred' && e.agent_id) Object.assign(chat, { status: 'active', agent: (e.name || '').split(' ')[0] });
   } else {
@@ -627,6 +636,10 @@ function rate() {
   const s = +rateF.elements.score.value;
   if (!s) return err(t('choose_rating'));
   act(rateF, { t: 'rate', score: s, comment: val(rateF, 'comment') }, () => { chat.rating = s; view(); });
+}
+function leaveEmail() {
+  const email = val(msF, 'email');
+  act(msF, { t: 'email', email }, () => { vis.email = email; view(); endD.focus(); });
 }
 function transcript() {
   const email = val(trF, 'email');
