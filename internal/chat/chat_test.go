@@ -2,6 +2,7 @@ package chat_test
 
 import (
 	"context"
+	"errors"
 	"net/mail"
 	"strings"
 	"testing"
@@ -264,19 +265,24 @@ func TestCheckFile(t *testing.T) {
 		name string
 		data []byte
 		ok   bool
+		why  string // the code in Fields["file"] that clients translate
 	}{
-		{"shot.png", png, true},
-		{"notes.txt", []byte("hello"), true},
-		{"shot.png", []byte("<html><script>alert(1)</script>"), false}, // content does not match
-		{"page.html", []byte("<html></html>"), false},
-		{"x.svg", []byte("<svg onload=alert(1)>"), false},
-		{"run.exe", []byte("MZ\x90\x00"), false},
-		{"big.txt", make([]byte, 2048), false}, // over the limit below (and binary zeros)
-		{"../../etc/passwd.txt", []byte("x"), false},
+		{"shot.png", png, true, ""},
+		{"notes.txt", []byte("hello"), true, ""},
+		{"shot.png", []byte("<html><script>alert(1)</script>"), false, chat.FileContentWrong},
+		{"page.html", []byte("<html></html>"), false, chat.FileTypeNotAllowed},
+		{"x.svg", []byte("<svg onload=alert(1)>"), false, chat.FileTypeNotAllowed},
+		{"run.exe", []byte("MZ\x90\x00"), false, chat.FileTypeNotAllowed},
+		{"big.txt", make([]byte, 2048), false, chat.FileTooLarge}, // over the limit below (and binary zeros)
+		{"../../etc/passwd.txt", []byte("x"), false, ""},
 	} {
 		_, err := chat.CheckFile(c.name, c.data, 1024)
 		if (err == nil) != c.ok {
 			t.Errorf("%s: err %v, want ok=%v", c.name, err, c.ok)
+		}
+		var de *desk.Error
+		if errors.As(err, &de) && de.Fields["file"] != c.why || err != nil && desk.ErrorCode(err) != desk.EInvalid {
+			t.Errorf("%s: %v, want invalid with file %q", c.name, err, c.why)
 		}
 	}
 }

@@ -55,6 +55,15 @@ var contentTypes = map[string]string{
 	".odt":  "application/vnd.oasis.opendocument.text", ".ods": "application/vnd.oasis.opendocument.spreadsheet",
 }
 
+// Why an upload is refused, in the error's Fields["file"]: stable codes a
+// client maps to its own words (the widget shows them in the visitor's
+// language), where Message is English for logs and API users.
+const (
+	FileTooLarge       = "too_large"
+	FileTypeNotAllowed = "type_not_allowed"
+	FileContentWrong   = "content_mismatch" // the bytes are not what the name says
+)
+
 // CheckFile scans an upload for its type and size: it returns the content
 // type to store it as, or a desk.EInvalid error saying what is wrong.
 func CheckFile(name string, data []byte, maxSize int64) (string, error) {
@@ -64,7 +73,7 @@ func CheckFile(name string, data []byte, maxSize int64) (string, error) {
 	}
 	if int64(len(data)) > maxSize {
 		return "", &desk.Error{Code: desk.EInvalid, Message: fmt.Sprintf("The file is larger than %s.", humanSize(maxSize)),
-			Fields: map[string]string{"file": "too large"}}
+			Fields: map[string]string{"file": FileTooLarge}}
 	}
 	if len(data) == 0 {
 		return "", desk.Errorf(desk.EInvalid, "The file is empty.")
@@ -73,7 +82,7 @@ func CheckFile(name string, data []byte, maxSize int64) (string, error) {
 	want, ok := allowedFiles[ext]
 	if !ok {
 		return "", &desk.Error{Code: desk.EInvalid, Message: "This type of file cannot be sent here: send pictures, PDF, text, office documents or zip archives.",
-			Fields: map[string]string{"file": "type not allowed"}}
+			Fields: map[string]string{"file": FileTypeNotAllowed}}
 	}
 	got := http.DetectContentType(data)
 	match := false
@@ -83,8 +92,8 @@ func CheckFile(name string, data []byte, maxSize int64) (string, error) {
 		}
 	}
 	if !match {
-		return "", &desk.Error{Code: desk.EInvalid, Message: "The file's content does not match its name.",
-			Fields: map[string]string{"file": "content is " + got}}
+		return "", &desk.Error{Code: desk.EInvalid, Message: fmt.Sprintf("The file's content (%s) does not match its name.", got),
+			Fields: map[string]string{"file": FileContentWrong}}
 	}
 	return contentTypes[ext], nil
 }

@@ -1,7 +1,8 @@
 // Package i18n is Switchboard's translation catalogue: messages per locale
 // embedded from locales/*.json, CLDR plural rules, relative times, and
-// choosing a locale from an Accept-Language header. English is complete;
-// a message missing from another locale falls back to English (with the
+// choosing a locale from an Accept-Language header. Every shipped locale
+// translates every English key (TestEveryLocaleComplete fails otherwise);
+// a message missing from a locale would fall back to English (with the
 // English plural rule).
 //
 // A message is a string with {name} placeholders, or an object of CLDR
@@ -9,7 +10,8 @@
 // add a language, translate locales/en.json into locales/LANG.json with
 // the forms of that language (PluralRules has the rules of en, hr, lt, el
 // and sl); Match offers a locale only once it translates every key, so
-// nobody sees a page in two languages.
+// nobody sees a page in two languages. A key added to English needs its
+// translations in the same change.
 package i18n
 
 import (

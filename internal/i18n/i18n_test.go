@@ -2,6 +2,8 @@ package i18n
 
 import (
 	"regexp"
+	"sort"
+	"strings"
 	"testing"
 	"time"
 )
@@ -52,8 +54,10 @@ func TestTranslate(t *testing.T) {
 	if got := en.T("no.such.key"); got != "no.such.key" {
 		t.Errorf("missing = %q", got)
 	}
-	// A locale without the key falls back to English with English plurals.
-	if got := c.For("sl").N("composer.send", 2); got != "Send" {
+	// A locale without the key falls back to English with English plurals
+	// (no shipped locale lacks one, so take a key out of a copy).
+	partial := &Catalogue{locales: map[string]map[string]message{Fallback: c.locales[Fallback], "sl": {}}}
+	if got := partial.For("sl").N("tickets.count", 2); got != "2 tickets" {
 		t.Errorf("sl fallback = %q", got)
 	}
 	hr := c.For("hr")
@@ -131,8 +135,63 @@ func TestAgo(t *testing.T) {
 	}
 }
 
+// TestEveryLocaleComplete fails when a locale lacks a key English has, so
+// no screen shows in two languages (Match would not offer such a locale at
+// all). A plural message must give every form the locale's rule yields.
+func TestEveryLocaleComplete(t *testing.T) {
+	c, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.locales[Fallback]) < 500 {
+		t.Fatalf("English has only %d keys; is the catalogue loaded?", len(c.locales[Fallback]))
+	}
+	for _, loc := range c.Locales() {
+		rule := PluralRules[loc]
+		needed := map[Form]bool{}
+		for n := range int64(1000) {
+			needed[rule(IntOperands(n))] = true
+		}
+		for _, frac := range []string{"0.5", "1.5", "2.1", "3.25"} {
+			op, _ := ParseOperands(frac)
+			needed[rule(op)] = true
+		}
+		var missing []string
+		for k, en := range c.locales[Fallback] {
+			m, ok := c.locales[loc][k]
+			if !ok {
+				missing = append(missing, k)
+				continue
+			}
+			if (en.Forms == nil) != (m.Forms == nil) {
+				t.Errorf("%s %q: plural in one language, plain text in the other", loc, k)
+				continue
+			}
+			for f := range needed {
+				if m.Forms != nil && m.Forms[f] == "" {
+					t.Errorf("%s %q: no %q form", loc, k, f)
+				}
+			}
+			if m.Forms == nil && strings.TrimSpace(m.Text) == "" {
+				t.Errorf("%s %q: empty", loc, k)
+			}
+		}
+		sort.Strings(missing)
+		for _, k := range missing {
+			t.Errorf("%s: %q is in English but not translated", loc, k)
+		}
+		if !c.Complete(loc) {
+			t.Errorf("%s: not complete", loc)
+		}
+		if got := c.Match(loc + ";q=0.9, en;q=0.5"); got != loc {
+			t.Errorf("Match(%s) = %q", loc, got)
+		}
+	}
+}
+
 // TestPlaceholdersMatch checks a translation uses the same {placeholders}
-// as English, so no value silently disappears.
+// as English, so no value silently disappears and none shows raw. A plural
+// form may leave out {n} ("one chat").
 func TestPlaceholdersMatch(t *testing.T) {
 	c, _ := Load()
 	re := regexp.MustCompile(`\{[a-z_]+\}`)
@@ -151,10 +210,15 @@ func TestPlaceholdersMatch(t *testing.T) {
 	}
 	for _, loc := range c.Locales() {
 		for k, m := range c.locales[loc] {
-			want := set(c.locales[Fallback][k])
-			for p := range set(m) {
+			want, got := set(c.locales[Fallback][k]), set(m)
+			for p := range got {
 				if !want[p] && p != "{n}" {
 					t.Errorf("%s %q: placeholder %s not in English", loc, k, p)
+				}
+			}
+			for p := range want {
+				if !got[p] && (p != "{n}" || m.Forms == nil) {
+					t.Errorf("%s %q: placeholder %s missing", loc, k, p)
 				}
 			}
 		}

@@ -33,6 +33,7 @@ import (
 
 	"switchboard/internal/chat"
 	"switchboard/internal/desk"
+	"switchboard/internal/i18n"
 	"switchboard/internal/server"
 	"switchboard/internal/store/storetest"
 	"switchboard/internal/team"
@@ -787,6 +788,56 @@ func TestDemoPageBrowser(t *testing.T) {
 	res.Body.Close()
 	if csp := res.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self'") || strings.Contains(csp, "unsafe") {
 		t.Errorf("demo CSP %q", csp)
+	}
+	if p := problems(); len(p) > 0 {
+		t.Errorf("console: %v", p)
+	}
+}
+
+// TestWidgetUploadRefusedBrowser: a file the server refuses is explained
+// in the visitor's language (Croatian here), not in the server's English:
+// a type it does not take, a file too large for the channel in an error
+// frame, and one too large to read at all (problem+json). The file's size
+// is made to lie so the widget's own size check lets it through.
+func TestWidgetUploadRefusedBrowser(t *testing.T) {
+	s := newSite(t, true)
+	bg := context.Background()
+	langs := []string{"hr"}
+	if _, err := s.svc.Chat.PatchChannel(bg, desk.System, s.ch.ID, chat.ChannelPatch{Languages: &langs}); err != nil {
+		t.Fatal(err)
+	}
+	cat, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	hr := cat.For("hr")
+	ctx := browser(t)
+	problems := watchConsole(t, ctx)
+	step(t, ctx, "open shop", chromedp.Navigate(s.shop.URL+"/"))
+	startChat(t, ctx, "Iva Kos", "iva@example.com", "Pozdrav, imam pitanje o narudzbi.")
+	wait(t, ctx, "first message delivered", `R.querySelector('ol[role=log] li.me .mk')?.textContent.includes('✓')`)
+	if got := eval[string](t, ctx, `R.querySelector('.c textarea').placeholder`); got != hr.T("widget.placeholder") {
+		t.Fatalf("the widget is not in Croatian: placeholder %q", got)
+	}
+	send := func(name, bytes, lie string) {
+		step(t, ctx, "upload "+name, chromedp.Evaluate[chromedp.Void](in(`(() => { const f = new File([`+bytes+`], '`+name+`');`+lie+`
+			const dt = new DataTransfer(); dt.items.add(f); const i = R.querySelector('input[type=file]'); i.files = dt.files; i.dispatchEvent(new Event('change')); return true })()`)))
+	}
+	for _, c := range []struct{ name, bytes, lie, want string }{
+		{"racun.exe", `'MZ\x90\x00'`, "", hr.T("widget.file_type")},
+		{"slika.png", `'<svg onload=x>'`, "", hr.T("widget.file_type")},
+		{"sken.txt", `'a'.repeat(1.5 * 1048576)`, `Object.defineProperty(f, 'size', {value: 10});`, hr.T("widget.too_large", "size", "1 MB")},
+		{"arhiva.txt", `'a'.repeat(2.5 * 1048576)`, `Object.defineProperty(f, 'size', {value: 10});`, hr.T("widget.too_large", "size", "1 MB")},
+	} {
+		step(t, ctx, "clear", chromedp.Evaluate[chromedp.Void](in(`(R.querySelector('.er').textContent = '') || true`)))
+		send(c.name, c.bytes, c.lie)
+		wait(t, ctx, c.name+" refused", `R.querySelector('.er').textContent !== '' && !R.querySelector('.pe')`)
+		if got := eval[string](t, ctx, `R.querySelector('.er').textContent`); got != c.want {
+			t.Errorf("%s: the widget says %q, want %q", c.name, got, c.want)
+		}
+	}
+	if got := eval[int](t, ctx, `R.querySelectorAll('ol[role=log] li.me').length`); got != 1 {
+		t.Errorf("%d messages shown, want only the first", got)
 	}
 	if p := problems(); len(p) > 0 {
 		t.Errorf("console: %v", p)

@@ -146,7 +146,7 @@ func (h *handler) upload(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, min(ch.MaxUpload, chat.MaxUploadLimit)+1<<20)
 	if err := r.ParseMultipartForm(1 << 20); err != nil {
 		h.problem(w, r, &desk.Error{Code: desk.EInvalid, Message: fmt.Sprintf("The file is too large (at most %d MiB) or the upload broke off.", max(ch.MaxUpload>>20, 1)),
-			Fields: map[string]string{"file": "too large"}})
+			Fields: map[string]string{"file": chat.FileTooLarge}})
 		return
 	}
 	defer func() { _ = r.MultipartForm.RemoveAll() }()

@@ -30,6 +30,11 @@
 // one, then live frames. Entries carry consecutive seq numbers, so a
 // widget that reconnects loses nothing and shows nothing twice, and a
 // message resent with the same cid is stored once.
+//
+// Errors are an error frame or a problem+json body, both with a code and,
+// for input, fields. A file refused for its size or type names why in
+// fields.file (chat.FileTooLarge, FileTypeNotAllowed, FileContentWrong);
+// the widget says that in the visitor's language, not the English detail.
 package widget
 
 import (

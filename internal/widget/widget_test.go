@@ -412,17 +412,26 @@ func TestUploadsAndFiles(t *testing.T) {
 	if f["t"] != "ack" {
 		t.Fatalf("upload: %v", out)
 	}
+	// A refusal names its reason in fields.file, which the widget shows in
+	// the visitor's language: in an error frame, or in the problem+json of
+	// an upload too large to read at all.
 	for _, bad := range []struct {
 		name string
 		data []byte
-	}{{"evil.html", []byte("<script>alert(1)</script>")}, {"fake.png", []byte("<svg onload=x>")}, {"big.txt", bytes.Repeat([]byte("a"), 5000)}} {
+		why  string
+	}{{"evil.html", []byte("<script>alert(1)</script>"), chat.FileTypeNotAllowed}, {"fake.png", []byte("<svg onload=x>"), chat.FileContentWrong},
+		{"big.txt", bytes.Repeat([]byte("a"), 5000), chat.FileTooLarge}, {"huge.txt", bytes.Repeat([]byte("a"), 4096+1<<20+1), chat.FileTooLarge}} {
 		out := upload(t, e, tok, bad.name, bad.data)
+		var refusal map[string]any
 		if fs, ok := out["frames"].([]any); ok {
-			if fs[0].(map[string]any)["t"] != "error" {
+			if refusal = fs[0].(map[string]any); refusal["t"] != "error" {
 				t.Errorf("%s accepted: %v", bad.name, out)
 			}
-		} else if out["status"] == nil || out["status"].(float64) < 400 {
+		} else if refusal = out; out["status"] != float64(http.StatusUnprocessableEntity) {
 			t.Errorf("%s: %v", bad.name, out)
+		}
+		if f, _ := refusal["fields"].(map[string]any); refusal["code"] != "invalid" || f["file"] != bad.why {
+			t.Errorf("%s: refused with %v, want fields.file %q", bad.name, refusal, bad.why)
 		}
 	}
 	v := chat.Visitor{ChannelID: e.ch.ID, VisitorID: visitorOf(t, e, tok)}

@@ -610,9 +610,10 @@ async function upload(f) {
   fd.append('t', isOpen(cur()) ? 'msg' : 'start');
   try {
     for (const x of await post(0, '/upload', fd)) { if (x.t === 'error') throw x; frame(x); }
-  } catch (x) {
+  } catch (x) { // chat.CheckFile's codes, in the visitor's words
     li.remove();
-    err(x.message || t('error'));
+    const why = x.fields && x.fields.file;
+    why ? err(t(why === 'too_large' ? 'too_large' : 'file_type', { size: size(cfg.max_upload) })) : failed(0, x);
   }
 }
 
