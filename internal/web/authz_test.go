@@ -144,6 +144,7 @@ func TestAuthorization(t *testing.T) {
 			{"GET", "/contacts/{id}", fixed(fmt.Sprintf("/contacts/%d", e.t1.Requester.ID)), nil, see, ok, ok},
 			{"POST", "/contacts/{id}", fixed(fmt.Sprintf("/contacts/%d", e.t3.Requester.ID)), url.Values{"name": {"Dan Doe"}, "phones": {"+1 555 0100"}}, see, see, see},
 			{"GET", "/events", fixed("/events"), nil, unauth, ok, ok},
+			{"GET", "/shortcuts", fixed("/shortcuts"), nil, unauth, ok, ok},
 			{"GET", "/chats", fixed("/chats"), nil, see, ok, ok},
 			{"GET", "/chats/ring", fixed("/chats/ring"), nil, unauth, ok, ok},
 			{"GET", "/chats/list", fixed("/chats/list?open=" + cid), nil, unauth, ok, ok},

@@ -54,8 +54,12 @@ func TestChatScenarios(t *testing.T) {
 			{name: "ring fragment", req: frag("agent", "/chats/ring"), status: 200, contains: []string{"wants to chat"}, absent: []string{"<html"}},
 			{name: "chats page: the queue", req: get("agent", "/chats"), status: 200,
 				contains: []string{"Waiting", `href="/chats/` + cid + `"`, "Iva Horvat", "No chat open", "1 visitor is waiting", `/static/chat.js?v=`, `/static/chat.css?v=`}},
-			{name: "the shortcut sheet names the chat keys", req: get("agent", "/chats"), status: 200,
-				contains: []string{"Accept the ringing chat", "Go to the inbox / chats / visitors", "Previous / next chat"}},
+			{name: "the page carries an empty shortcut sheet", req: get("agent", "/chats"), status: 200,
+				contains: []string{`<dialog id="shortcuts" aria-labelledby="shortcuts-title" data-src="/shortcuts"></dialog>`},
+				absent:   []string{"Accept the ringing chat"}},
+			{name: "the shortcut sheet names the chat keys", req: get("agent", "/shortcuts"), status: 200,
+				contains: []string{`<h2 id="shortcuts-title">`, "Accept the ringing chat", "Go to the inbox / chats / visitors", "Previous / next chat"},
+				absent:   []string{"<html"}},
 		})
 
 		// Bo accepts; Ana (online too) is told she was too late.

@@ -315,8 +315,14 @@ func TestJourney(t *testing.T) {
 	waitJS(t, ana, "timeline loaded", `document.querySelector('.timeline-body').innerText.includes('changed the status from New to Open')`)
 
 	// The shortcut sheet, the admin screens and a phone.
-	step(t, ana, "shortcut sheet", key("?"), chromedp.WaitVisible(chromedp.ID("shortcuts")))
+	// The sheet is fetched the first time it opens; "?" closes it again,
+	// and the second opening needs no request.
+	step(t, ana, "shortcut sheet", key("?"), chromedp.WaitVisible(chromedp.CSS("#shortcuts dl.keys")))
+	waitJS(t, ana, "sheet names the keys", `document.getElementById('shortcuts').innerText.includes('Assign to me')`)
 	shot(ana, "shortcuts")
+	step(t, ana, "sheet closes", key("?"), chromedp.WaitNotVisible(chromedp.ID("shortcuts")))
+	step(t, ana, "sheet reopens", key("?"), chromedp.WaitVisible(chromedp.CSS("#shortcuts dl.keys")))
+	step(t, ana, "sheet closes with its button", chromedp.Click(chromedp.CSS(`#shortcuts form[method=dialog] button`)), chromedp.WaitNotVisible(chromedp.ID("shortcuts")))
 	step(t, ana, "admin", chromedp.Navigate(base+"/admin/agents"), chromedp.WaitVisible(chromedp.CSS("main.admin")))
 	shot(ana, "admin")
 	checkLabels(t, ana, "admin agents")

@@ -294,3 +294,11 @@ func inlineImages(m desk.Message) string {
 }
 
 var cidSrc = regexp.MustCompile(`src="cid:([^"]*)"`)
+
+// shortcuts is the keyboard-shortcut sheet, fetched into the layout's
+// empty dialog the first time the agent opens it ("?" or the top bar's
+// button), so pages do not carry it.
+func (a *app) shortcuts(w http.ResponseWriter, r *http.Request, rq *request) error {
+	a.render(w, r, rq, http.StatusOK, "shortcuts-body", struct{ Chat bool }{a.cfg.Chat != nil})
+	return nil
+}

@@ -82,6 +82,7 @@ func (a *app) routes() []route {
 		{"GET", "/contacts/{id}", agent, page, a.contactPage},
 		{"POST", "/contacts/{id}", agent, action, a.updateContact},
 		{"GET", "/events", agent, stream, a.events},
+		{"GET", "/shortcuts", agent, fragment, a.shortcuts},
 
 		{"GET", "/chats", agent, page, a.chatsPage},
 		{"GET", "/chats/ring", agent, fragment, a.chatRing},

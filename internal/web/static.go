@@ -5,8 +5,8 @@ import (
 	"compress/gzip"
 	"crypto/sha256"
 	"embed"
+	"encoding/base64"
 	"encoding/binary"
-	"encoding/hex"
 	"fmt"
 	"io/fs"
 	"math"
@@ -48,7 +48,7 @@ func loadStatic() (*staticFiles, error) {
 			return fmt.Errorf("minify %s: %w", p, err)
 		}
 		sum := sha256.Sum256(body)
-		f := &staticFile{body: body, hash: hex.EncodeToString(sum[:6]), ctype: mime.TypeByExtension(path.Ext(p))}
+		f := &staticFile{body: body, hash: base64.RawURLEncoding.EncodeToString(sum[:6]), ctype: mime.TypeByExtension(path.Ext(p))}
 		if f.ctype == "" {
 			f.ctype = "application/octet-stream"
 		}
@@ -76,7 +76,7 @@ func (s *staticFiles) add(name, ctype string, body []byte) {
 	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
 	_, _ = zw.Write(body)
 	_ = zw.Close()
-	s.files[name] = &staticFile{body: body, gz: buf.Bytes(), hash: hex.EncodeToString(sum[:6]), ctype: ctype}
+	s.files[name] = &staticFile{body: body, gz: buf.Bytes(), hash: base64.RawURLEncoding.EncodeToString(sum[:6]), ctype: ctype}
 }
 
 // ringTone makes the sound of a ringing chat, so the binary carries no

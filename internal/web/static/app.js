@@ -281,7 +281,8 @@
   window.addEventListener("pagehide", function () { if (current) beat(current, "left"); });
 
   // A request that never reached the server says so.
-  body.addEventListener("htmx:sendError", function () {
+  body.addEventListener("htmx:sendError", offline);
+  function offline() {
     var box = $("#toasts");
     if (!box) return;
     var t = document.createElement("div");
@@ -290,7 +291,7 @@
     t.textContent = body.getAttribute("data-offline");
     box.appendChild(t);
     setTimeout(function () { t.remove(); }, 8000);
-  });
+  }
 
   // ---- confirmations ---------------------------------------------------
   document.addEventListener("submit", function (e) {
@@ -361,7 +362,7 @@
       case "c": click("#ring button"); break;
       case "/": var q = $("#q"); if (q) q.focus(); break;
       case "g": gPressed = Date.now(); break;
-      case "?": var d = $("#shortcuts"); if (d) { if (d.open) d.close(); else d.showModal(); } break;
+      case "?": shortcuts(); break;
       default: return;
     }
     e.preventDefault();
@@ -370,6 +371,20 @@
     var toast = e.target.closest && e.target.closest(".toast");
     if (toast) toast.remove();
     var b = e.target.closest && e.target.closest("[data-action=shortcuts]");
-    if (b) $("#shortcuts").showModal();
+    if (b) shortcuts();
   });
+  // The shortcut sheet comes from the server the first time it opens.
+  function shortcuts() {
+    var d = $("#shortcuts");
+    if (!d) return;
+    if (d.open) return d.close();
+    if (d.firstElementChild) return d.showModal();
+    fetch(d.dataset.src, { credentials: "same-origin" }).then(function (r) {
+      if (!r.ok) throw r;
+      return r.text();
+    }).then(function (h) {
+      d.innerHTML = h;
+      d.showModal();
+    }, offline);
+  }
 })();
