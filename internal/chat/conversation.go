@@ -305,6 +305,24 @@ func (s *Service) identify(ctx context.Context, tx *store.Tx, vis *desk.ChatVisi
 	return true, left, nil
 }
 
+// giveEmail records an email the visitor typed while chat c is theirs:
+// identify, save the visitor, and when that changed their email, follow
+// (the event on c's ticket, and the ticket moving with them). It reports
+// whether the ticket changed.
+func (s *Service) giveEmail(ctx context.Context, tx *store.Tx, vis *desk.ChatVisitor, c desk.Chat, addr string) (bool, error) {
+	gave, left, err := s.identify(ctx, tx, vis, addr)
+	if err != nil {
+		return false, err
+	}
+	if err := tx.SaveChatVisitor(ctx, *vis); err != nil {
+		return false, err
+	}
+	if !gave {
+		return false, nil
+	}
+	return s.follow(ctx, tx, *vis, left, c, addr)
+}
+
 // follow runs after identify reported that the visitor gave an email: it
 // records that on chat c's ticket (the address is not verified), and when
 // identify moved them off their anonymous contact left, moves the ticket
@@ -648,17 +666,8 @@ func (s *Service) Transcript(ctx context.Context, v Visitor, email string, lang 
 			return err
 		}
 		if vis.Contact == nil || vis.Contact.Email == "" {
-			gave, left, err := s.identify(ctx, tx, &vis, addr)
-			if err != nil {
+			if updated, err = s.giveEmail(ctx, tx, &vis, c, addr); err != nil {
 				return err
-			}
-			if err := tx.SaveChatVisitor(ctx, vis); err != nil {
-				return err
-			}
-			if gave {
-				if updated, err = s.follow(ctx, tx, vis, left, c, addr); err != nil {
-					return err
-				}
 			}
 		}
 		t, err := tx.Ticket(ctx, c.TicketID)

@@ -199,20 +199,8 @@ func (s *Service) LeaveEmail(ctx context.Context, v Visitor, email string) error
 		if err != nil {
 			return err
 		}
-		gave, left, err := s.identify(ctx, tx, &vis, addr)
-		if err != nil {
+		if _, err := s.giveEmail(ctx, tx, &vis, c, addr); err != nil {
 			return err
-		}
-		if err := tx.SaveChatVisitor(ctx, vis); err != nil {
-			return err
-		}
-		if gave {
-			// Records chat_email; moves the ticket when the visitor
-			// joined another contact and their anonymous one still
-			// requests it.
-			if _, err := s.follow(ctx, tx, vis, left, c, addr); err != nil {
-				return err
-			}
 		}
 		// The answer goes by email to that address, so the ticket's
 		// requester (without an address, checked above) becomes its
