@@ -53,9 +53,10 @@ const topbarProblems = `(() => {
 // 360x640 phone (tabs two by two), a 481 px one (the narrowest with the
 // tabs in one row), a tablet (800 px) and a desktop, and in English on a
 // 375x740 phone, on the inbox, a ticket, the chats, a chat, the visitors
-// and an admin page. On the desktop the bar stays one row of 48 px. With
-// SWITCHBOARD_SCREENSHOTS it keeps phone-topbar (the inbox on a phone with
-// a chat ringing), phone-topbar-el (the same in Greek) and phone-visitors.
+// and an admin page. On the desktop the bar stays one row of 48 px. On a
+// phone the inbox's views are one row. With SWITCHBOARD_SCREENSHOTS it
+// keeps phone-topbar (the inbox on a phone with a chat ringing),
+// phone-topbar-el (the same in Greek) and phone-visitors.
 func TestTopBarBrowser(t *testing.T) {
 	ctx := browser(t)
 	e := newEnv(t, storetest.NewSQLite(t))
@@ -121,6 +122,14 @@ func TestTopBarBrowser(t *testing.T) {
 							const r = el.getBoundingClientRect(); return r.height > 0 && r.top >= 0 && r.bottom <= 48 })})()`))
 					if err != nil || !row {
 						t.Errorf("%s: the top bar is not one row of 48 px (%v)", where, err)
+					}
+				}
+				if vp.w < 400 && p.name == "inbox" {
+					// The views scroll sideways in their own row; the teams
+					// are in that row too, not a step lower.
+					one, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`new Set([...document.querySelectorAll('#views li')].map(li => li.getBoundingClientRect().top)).size === 1`))
+					if err != nil || !one {
+						t.Errorf("%s: the views are not one row (%v)", where, err)
 					}
 				}
 				switch {
