@@ -10,6 +10,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"switchboard/internal/desk"
+	"switchboard/internal/mailbox"
 	"switchboard/internal/store/storetest"
 )
 
@@ -54,13 +55,17 @@ const topbarProblems = `(() => {
 // tabs in one row), a tablet (800 px) and a desktop, and in English on a
 // 375x740 phone, on the inbox, a ticket, the chats, a chat, the visitors
 // and an admin page. On the desktop the bar stays one row of 48 px. On a
-// phone the inbox's views are one row. With SWITCHBOARD_SCREENSHOTS it
-// keeps phone-topbar (the inbox on a phone with a chat ringing),
-// phone-topbar-el (the same in Greek) and phone-visitors.
+// phone the inbox's views are one row, and the other admin screens and a
+// contact's page are no wider than the phone, in every language. With
+// SWITCHBOARD_SCREENSHOTS it keeps phone-topbar (the inbox on a phone with
+// a chat ringing), phone-topbar-el (the same in Greek) and phone-visitors.
 func TestTopBarBrowser(t *testing.T) {
 	ctx := browser(t)
 	e := newEnv(t, storetest.NewSQLite(t))
 	e.seedMore(t)
+	if _, err := e.mailbox.Create(context.Background(), desk.System, mailbox.Input{Address: "support@acme.example", Name: "Acme Support"}); err != nil {
+		t.Fatal(err)
+	}
 	srv := httptest.NewServer(e.h)
 	defer func() { srv.CloseClientConnections(); srv.Close() }()
 	shot := shooter(t)
@@ -140,6 +145,20 @@ func TestTopBarBrowser(t *testing.T) {
 				case lang == "el" && vp.name == "small phone" && p.name == "inbox":
 					shot(ctx, "phone-topbar-el")
 				}
+			}
+		}
+	}
+
+	// The other screens a phone reaches from the bar fit it too.
+	for _, lang := range []string{"en", "hr", "lt", "el", "sl"} {
+		speak(t, ctx, lang)
+		for _, path := range []string{"/admin/teams", "/admin/tokens", "/admin/mailboxes", "/admin/canned", "/admin/chat",
+			fmt.Sprintf("/contacts/%d", e.t1.Requester.ID)} {
+			step(t, ctx, path, chromedp.EmulateViewport(360, 640, chromedp.EmulateMobile), chromedp.Navigate(srv.URL+path), chromedp.WaitVisible(chromedp.CSS("main")))
+			w, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`))
+			if err != nil || w > 360 {
+				failShot(ctx)
+				t.Errorf("%s %s is %d px wide on a 360 px phone (%v)", lang, path, w, err)
 			}
 		}
 	}
