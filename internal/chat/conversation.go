@@ -600,21 +600,29 @@ func (s *Service) EndByVisitor(ctx context.Context, v Visitor) (desk.Chat, error
 // end marks chat c ended (inside tx) and logs who ended it: by is the
 // agent, the visitor, or why it ended by itself (desk.EndedLeft).
 func (s *Service) end(ctx context.Context, tx *store.Tx, c *desk.Chat, by, name string, agentID int64) (desk.ChatEntry, error) {
+	e := eventEntry(desk.ChatEventEnded, name, agentID)
+	e.Body = by
+	ev := desk.Event{Actor: name, AgentID: ptr(agentID), Action: "chat_ended"}
+	if by != desk.AuthorAgent && by != desk.AuthorVisitor {
+		ev.Field = by // why the chat ended by itself, e.g. desk.EndedLeft
+	}
+	return s.finish(ctx, tx, c, e, ev)
+}
+
+// finish marks chat c ended (inside tx), appends entry e to its log and
+// records ev on its ticket: the common part of ending and missing a chat.
+func (s *Service) finish(ctx context.Context, tx *store.Tx, c *desk.Chat, e desk.ChatEntry, ev desk.Event) (desk.ChatEntry, error) {
 	now := s.now()
 	c.Status, c.EndedAt = desk.ChatEnded, &now
 	if err := tx.SaveChatState(ctx, *c); err != nil {
 		return desk.ChatEntry{}, err
 	}
-	e := eventEntry(desk.ChatEventEnded, name, agentID)
-	e.Body = by
+	e.CreatedAt = now
 	if err := s.appendEntry(ctx, tx, *c, &e); err != nil {
 		return e, err
 	}
 	c.LastSeq = e.Seq
-	ev := desk.Event{TicketID: c.TicketID, Actor: name, AgentID: ptr(agentID), Action: "chat_ended", At: now}
-	if by != desk.AuthorAgent && by != desk.AuthorVisitor {
-		ev.Field = by // why the chat ended by itself, e.g. desk.EndedLeft
-	}
+	ev.TicketID, ev.At = c.TicketID, now
 	return e, tx.InsertEvents(ctx, ev)
 }
 

@@ -136,18 +136,9 @@ func (s *Service) sweepOne(ctx context.Context, id int64) (idle, error) {
 
 // miss ends queued chat c as missed (inside tx) and logs why.
 func (s *Service) miss(ctx context.Context, tx *store.Tx, c *desk.Chat, why string) (desk.ChatEntry, error) {
-	now := s.now()
-	c.Status, c.EndedAt = desk.ChatEnded, &now
-	if err := tx.SaveChatState(ctx, *c); err != nil {
-		return desk.ChatEntry{}, err
-	}
 	e := eventEntry(desk.ChatEventMissed, "", 0)
-	e.Body, e.CreatedAt = why, now
-	if err := s.appendEntry(ctx, tx, *c, &e); err != nil {
-		return e, err
-	}
-	c.LastSeq = e.Seq
-	return e, tx.InsertEvents(ctx, desk.Event{TicketID: c.TicketID, Actor: desk.System.Name, Action: "chat_missed", Field: why, At: now})
+	e.Body = why
+	return s.finish(ctx, tx, c, e, desk.Event{Actor: desk.System.Name, Action: "chat_missed", Field: why})
 }
 
 // RunSweeper runs Sweep every interval until ctx is done, logging how many
