@@ -17,6 +17,11 @@ import (
 	"switchboard/internal/ticket"
 )
 
+// badEmail is the error for an address the visitor typed that is none.
+func badEmail() error {
+	return &desk.Error{Code: desk.EInvalid, Message: "Please give a valid email address.", Fields: map[string]string{"email": "not an email address"}}
+}
+
 // normalizeEmail is ticket.NormalizeEmail within the 254 characters an
 // address may have (a visitor types it).
 func normalizeEmail(s string) (string, bool) {
@@ -642,7 +647,7 @@ func ptr(id int64) *int64 {
 func (s *Service) Transcript(ctx context.Context, v Visitor, email string, lang func(key string, args ...any) string) error {
 	addr, ok := normalizeEmail(email)
 	if !ok {
-		return &desk.Error{Code: desk.EInvalid, Message: "Please give a valid email address.", Fields: map[string]string{"email": "not an email address"}}
+		return badEmail()
 	}
 	if s.o.Transcripts == nil {
 		return desk.Errorf(desk.EConflict, "Transcripts cannot be sent by email here.")

@@ -171,7 +171,7 @@ func (s *Service) RunSweeper(ctx context.Context, interval time.Duration) error 
 func (s *Service) LeaveEmail(ctx context.Context, v Visitor, email string) error {
 	addr, ok := normalizeEmail(email)
 	if !ok {
-		return &desk.Error{Code: desk.EInvalid, Message: "Please give a valid email address.", Fields: map[string]string{"email": "not an email address"}}
+		return badEmail()
 	}
 	var c desk.Chat
 	err := s.st.Write(ctx, func(tx *store.Tx) error {
